@@ -1,0 +1,215 @@
+package one.webph.media.relay;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import one.webph.media.dtls.DtlsCertificate;
+import one.webph.media.rtp.PortPool;
+import one.webph.media.sdp.Fingerprint;
+import one.webph.media.sdp.SessionDescription;
+
+/**
+ * Media relay anchoring every call, with an API shaped like RTPEngine's NG protocol (offer / answer / delete /
+ * query) so an NG front end can be added later. Sessions are keyed by Call-ID; the from-tag of the first offer
+ * names the caller side, and a re-offer carrying the callee's tag (a re-INVITE from the callee) is applied in the
+ * reverse direction.
+ *
+ * <p>All methods are non-blocking and may be called from any thread; results complete on the session's event loop.
+ */
+public final class MediaRelay implements AutoCloseable {
+    private final Vertx vertx;
+    private final RelayConfig config;
+    private final PortPool portPool;
+    private final DtlsCertificate certificate;
+    private final String fingerprintAttribute;
+    private final ThreadPoolExecutor dtlsExecutor;
+    private final Map<String, MediaSession> sessions = new ConcurrentHashMap<>();
+    private final long timerId;
+    private volatile boolean closed;
+
+    public MediaRelay(Vertx vertx, RelayConfig config) {
+        this.vertx = vertx;
+        this.config = config;
+        this.portPool = new PortPool(config.minPort(), config.maxPort());
+        this.certificate = DtlsCertificate.generate();
+        this.fingerprintAttribute = certificate.fingerprint().toString();
+        AtomicInteger threadNumber = new AtomicInteger();
+        this.dtlsExecutor = new ThreadPoolExecutor(config.dtlsThreads(), config.dtlsThreads(), 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "media-dtls-" + threadNumber.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.dtlsExecutor.allowCoreThreadTimeOut(true);
+        this.timerId = vertx.setPeriodic(config.checkInterval().toMillis(), id -> checkTimeouts());
+    }
+
+    /**
+     * Handles an SDP offer from the endpoint identified by {@code fromTag} and returns the SDP to forward.
+     * A first offer for a Call-ID creates the session; its kind of caller (browser or plain) is read from the SDP,
+     * the callee's from {@code forCallee}. A later offer is a re-offer (hold, ICE restart...) on the same ports.
+     *
+     * @param forCallee for a first offer: the callee's kind and the address advertised to it; for a re-offer:
+     *                  options of the leg facing the recipient of the re-offer
+     */
+    public Future<String> offer(String callId, String fromTag, String sdp, LegOptions forCallee) {
+        if (closed) {
+            return Future.failedFuture(new IllegalStateException("media relay closed"));
+        }
+        SessionDescription parsed;
+        try {
+            requireText(callId, "callId");
+            requireText(fromTag, "fromTag");
+            parsed = SessionDescription.parse(sdp);
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
+        MediaSession existing = sessions.get(callId);
+        if (existing != null) {
+            boolean fromCaller = !fromTag.equals(existing.toTag());
+            return existing.enqueue(() -> Future.succeededFuture(existing.applyOffer(fromCaller, parsed, forCallee)));
+        }
+        LegType callerType = SdpRewriter.isBrowserSdp(parsed) ? LegType.BROWSER : LegType.PLAIN;
+        LegType calleeType = forCallee.type() != null ? forCallee.type() : callerType;
+        MediaSession session = new MediaSession(this, newContext(), callId, fromTag, callerType, calleeType);
+        MediaSession raced = sessions.putIfAbsent(callId, session);
+        if (raced != null) {
+            return raced.enqueue(() -> Future.succeededFuture(raced.applyOffer(true, parsed, forCallee)));
+        }
+        return session.enqueue(() -> session.allocate()
+                        .map(v -> session.applyOffer(true, parsed, forCallee)))
+                .recover(error -> session.end(null).transform(x -> Future.failedFuture(error)));
+    }
+
+    /**
+     * Handles the SDP answer (from a 183 or a 200; may be called for both) to the last offer and returns the SDP
+     * to forward to the offerer.
+     *
+     * @param forCaller options of the leg facing the offerer (the caller, for the initial INVITE); its type is
+     *                  ignored since that leg's kind was fixed by the offer
+     */
+    public Future<String> answer(String callId, String fromTag, String toTag, String sdp, LegOptions forCaller) {
+        MediaSession session = sessions.get(callId);
+        if (session == null) {
+            return Future.failedFuture(new IllegalArgumentException("no media session for call " + callId));
+        }
+        SessionDescription parsed;
+        try {
+            parsed = SessionDescription.parse(sdp);
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
+        return session.enqueue(() -> Future.succeededFuture(session.applyAnswer(parsed, toTag, forCaller)));
+    }
+
+    /** Ends the session, closing its sockets and returning its ports; completes when the ports are free. */
+    public Future<Void> delete(String callId) {
+        MediaSession session = sessions.get(callId);
+        return session == null ? Future.succeededFuture() : session.end(null);
+    }
+
+    /** Statistics of a session, or null when there is none. */
+    public SessionStatistics query(String callId) {
+        MediaSession session = sessions.get(callId);
+        return session == null ? null : session.statistics();
+    }
+
+    public Set<String> callIds() {
+        return Set.copyOf(sessions.keySet());
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** Ports reserved right now (RTP + RTCP); returns to 0 when every session has ended. */
+    public int portsInUse() {
+        return portPool.inUse();
+    }
+
+    /** The relay's DTLS certificate fingerprint as written in SDP. */
+    public Fingerprint fingerprint() {
+        return certificate.fingerprint();
+    }
+
+    /** Ends every session (listener told RELAY_CLOSED) and stops the timer and DTLS threads. */
+    public Future<Void> shutdown() {
+        closed = true;
+        vertx.cancelTimer(timerId);
+        List<Future<Void>> ends = new ArrayList<>();
+        for (MediaSession s : sessions.values()) {
+            ends.add(s.end(EndReason.RELAY_CLOSED));
+        }
+        return Future.join(ends).transform(ar -> {
+            dtlsExecutor.shutdownNow();
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    // ---------------------------------------------------------------- package-private collaborators
+
+    Vertx vertx() {
+        return vertx;
+    }
+
+    RelayConfig config() {
+        return config;
+    }
+
+    PortPool portPool() {
+        return portPool;
+    }
+
+    DtlsCertificate certificate() {
+        return certificate;
+    }
+
+    String fingerprintAttribute() {
+        return fingerprintAttribute;
+    }
+
+    ExecutorService dtlsExecutor() {
+        return dtlsExecutor;
+    }
+
+    void forget(MediaSession session) {
+        sessions.remove(session.callId, session);
+    }
+
+    private void checkTimeouts() {
+        long now = System.currentTimeMillis();
+        for (MediaSession s : sessions.values()) {
+            s.checkTimeouts(now);
+        }
+    }
+
+    /**
+     * Each session gets its own event-loop context (Vert.x assigns event loops round-robin), so calls spread over
+     * the loops even when the proxy calls us from a single loop.
+     */
+    private ContextInternal newContext() {
+        return ((VertxInternal) vertx).createEventLoopContext();
+    }
+
+    private static void requireText(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " is required");
+        }
+    }
+}

@@ -1,0 +1,553 @@
+package one.webph.media.relay;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.datagram.DatagramPacket;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import one.webph.media.dtls.DtlsRole;
+import one.webph.media.dtls.DtlsSrtpEndpoint;
+import one.webph.media.rtp.PacketKind;
+import one.webph.media.rtp.RtcpParser;
+import one.webph.media.rtp.RtcpReportBlock;
+import one.webph.media.sdp.Connection;
+import one.webph.media.sdp.Direction;
+import one.webph.media.sdp.Fingerprint;
+import one.webph.media.sdp.MediaDescription;
+import one.webph.media.sdp.SdpParseException;
+import one.webph.media.sdp.SessionDescription;
+import one.webph.media.srtp.SrtpTransformer;
+import one.webph.media.stun.IceLiteAgent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One call anchored in the relay: two legs and the forwarding between them. Every method that touches state runs on
+ * the session's own Vert.x event-loop context (sockets are created on it, so packet handlers run there too), which
+ * is why no locks are needed; counters read by {@link #statistics()} are atomics.
+ */
+final class MediaSession {
+    private static final Logger LOG = LoggerFactory.getLogger(MediaSession.class);
+    /** ClientHellos that arrive before the SIP answer told us the fingerprint are kept, a few at most. */
+    private static final int MAX_EARLY_DTLS = 8;
+
+    private final MediaRelay relay;
+    private final ContextInternal context;
+    final String callId;
+    final String fromTag;
+    private volatile String toTag;
+    final MediaLeg caller;
+    final MediaLeg callee;
+    final RelayMode mode;
+    private final Instant created = Instant.now();
+    private volatile long lastActivityMillis = System.currentTimeMillis();
+    private volatile boolean ended;
+    /** The leg whose endpoint sent the last offer; the next answer comes from the other one. */
+    private MediaLeg offerer;
+    private Future<?> tail = Future.succeededFuture();
+    private final ArrayDeque<byte[]> earlyDtlsCaller = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> earlyDtlsCallee = new ArrayDeque<>();
+    private final List<Integer> reservedPorts = new ArrayList<>();
+
+    MediaSession(MediaRelay relay, ContextInternal context, String callId, String fromTag, LegType callerType,
+                 LegType calleeType) {
+        this.relay = relay;
+        this.context = context;
+        this.callId = callId;
+        this.fromTag = fromTag;
+        this.caller = new MediaLeg("caller", callerType);
+        this.callee = new MediaLeg("callee", calleeType);
+        this.mode = RelayMode.of(callerType, calleeType);
+        this.offerer = caller;
+    }
+
+    boolean passthrough() {
+        return mode == RelayMode.BROWSER_BROWSER;
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    /** Runs operations one after another on the session context (an answer waits for the offer's port binding). */
+    <T> Future<T> enqueue(Supplier<Future<T>> operation) {
+        Promise<T> result = Promise.promise();
+        context.runOnContext(v -> {
+            Future<T> next = tail.transform(ignored -> {
+                if (ended) {
+                    return Future.failedFuture(new IllegalStateException("session " + callId + " has ended"));
+                }
+                try {
+                    return operation.get();
+                } catch (RuntimeException e) {
+                    return Future.failedFuture(e);
+                }
+            });
+            tail = next;
+            next.onComplete(result);
+        });
+        return result.future();
+    }
+
+    // ---------------------------------------------------------------- setup
+
+    Future<Void> allocate() {
+        return allocateLeg(caller).compose(v -> allocateLeg(callee));
+    }
+
+    private Future<Void> allocateLeg(MediaLeg leg) {
+        if (leg.type() == LegType.BROWSER) {
+            leg.ice = new IceLiteAgent(System::currentTimeMillis);
+        }
+        return bindLeg(leg, relay.portPool().capacity());
+    }
+
+    /** Reserves ports and binds; a port held by another process fails the bind and the next one is tried. */
+    private Future<Void> bindLeg(MediaLeg leg, int attemptsLeft) {
+        boolean pair = leg.type() == LegType.PLAIN;
+        int port = attemptsLeft > 0 ? relay.portPool().reserve(pair) : -1;
+        if (port < 0) {
+            return Future.failedFuture(new IllegalStateException("no free media port in "
+                    + relay.portPool().minPort() + "-" + relay.portPool().maxPort()));
+        }
+        Future<DatagramSocket> rtp = bind(port, packet -> onRtpPacket(leg, packet));
+        Future<DatagramSocket> rtcp = pair ? bind(port + 1, packet -> onRtcpPacket(leg, packet))
+                : Future.succeededFuture(null);
+        return Future.join(rtp, rtcp).transform(ar -> {
+            if (ar.succeeded() && !ended) {
+                leg.rtpSocket = rtp.result();
+                leg.rtcpSocket = rtcp.result();
+                leg.rtpPort = port;
+                leg.rtcpPort = pair ? port + 1 : port;
+                reservedPorts.add(port);
+                if (pair) {
+                    reservedPorts.add(port + 1);
+                }
+                return Future.succeededFuture();
+            }
+            // Close whatever did bind, give the numbers back and move on to the next port.
+            List<Future<Void>> closing = new ArrayList<>();
+            if (rtp.succeeded()) {
+                closing.add(rtp.result().close());
+            }
+            if (rtcp.succeeded() && rtcp.result() != null) {
+                closing.add(rtcp.result().close());
+            }
+            return Future.join(closing).transform(x -> {
+                relay.portPool().release(port);
+                if (pair) {
+                    relay.portPool().release(port + 1);
+                }
+                if (ended) {
+                    return Future.failedFuture(new IllegalStateException("session ended while binding"));
+                }
+                LOG.debug("media port {} unavailable ({}), trying the next", port,
+                        ar.cause() == null ? "?" : ar.cause().getMessage());
+                return bindLeg(leg, attemptsLeft - 1);
+            });
+        });
+    }
+
+    private Future<DatagramSocket> bind(int port, io.vertx.core.Handler<DatagramPacket> handler) {
+        DatagramSocket socket = relay.vertx().createDatagramSocket(new DatagramSocketOptions());
+        socket.handler(handler);
+        socket.exceptionHandler(e -> LOG.debug("media socket error on port {}: {}", port, e.toString()));
+        return socket.listen(port, relay.config().bindHost());
+    }
+
+    // ---------------------------------------------------------------- offer / answer
+
+    /** Applies an offer from the endpoint on {@code source}'s side and returns the SDP for the other side. */
+    String applyOffer(boolean fromCaller, SessionDescription sdp, LegOptions forRecipient) {
+        MediaLeg source = fromCaller ? caller : callee;
+        MediaLeg target = fromCaller ? callee : caller;
+        checkLegType(source, sdp);
+        learnPeer(source, sdp, true);
+        target.setAdvertisedAddress(forRecipient.advertisedAddress());
+        offerer = source;
+        if (source.type() == LegType.BROWSER && !passthrough()) {
+            // We answer the browser's offer: its a=setup decides our role (actpass -> we are passive/server).
+            source.dtlsRole = DtlsRole.fromPeerSetup(source.peerSetup);
+        }
+        return SdpRewriter.rewrite(sdp, source.type(), target, true, passthrough(), relay.fingerprintAttribute());
+    }
+
+    /** Applies an answer (183 or 200; may repeat) to the last offer and returns the SDP for the offerer. */
+    String applyAnswer(SessionDescription sdp, String answerToTag, LegOptions forOfferer) {
+        MediaLeg source = offerer == caller ? callee : caller;
+        MediaLeg target = offerer;
+        if (answerToTag != null && toTag == null) {
+            toTag = answerToTag;
+        }
+        checkLegType(source, sdp);
+        learnPeer(source, sdp, false);
+        target.setAdvertisedAddress(forOfferer.advertisedAddress());
+        String out = SdpRewriter.rewrite(sdp, source.type(), target, false, passthrough(),
+                relay.fingerprintAttribute());
+        if (!passthrough()) {
+            startDtls(source);
+            startDtls(target);
+        }
+        return out;
+    }
+
+    String toTag() {
+        return toTag;
+    }
+
+    private static void checkLegType(MediaLeg leg, SessionDescription sdp) {
+        boolean browser = SdpRewriter.isBrowserSdp(sdp);
+        if (browser != (leg.type() == LegType.BROWSER)) {
+            throw new SdpParseException("the " + leg.label + " leg is " + leg.type() + " but its SDP is "
+                    + (browser ? "WebRTC (ICE + DTLS-SRTP)" : "plain RTP"));
+        }
+    }
+
+    private void learnPeer(MediaLeg leg, SessionDescription sdp, boolean isOffer) {
+        MediaDescription audio = sdp.audio();
+        if (audio == null) {
+            throw new SdpParseException("SDP has no audio section");
+        }
+        leg.peerDirection = sdp.directionOf(audio);
+        if (leg.type() == LegType.PLAIN) {
+            Connection c = sdp.connectionFor(audio);
+            if (c == null) {
+                throw new SdpParseException("SDP has no c= line for audio");
+            }
+            String host = c.host();
+            // RFC 3264 8.4: a c= of 0.0.0.0 (old-style hold) or port 0 means "send nothing".
+            boolean noMedia = audio.port() == 0 || host.equals("0.0.0.0") || host.equals("::");
+            SocketAddress rtp = noMedia ? null : SocketAddress.inetSocketAddress(audio.port(), host);
+            Integer rtcpPort = audio.rtcpPort();
+            String rtcpHost = audio.rtcpAddress() != null ? audio.rtcpAddress() : host;
+            SocketAddress rtcp = noMedia ? null : SocketAddress.inetSocketAddress(
+                    rtcpPort != null ? rtcpPort : audio.port() + 1, rtcpHost);
+            if (leg.sdpRtp != null && !leg.sdpRtp.equals(rtp)) {
+                // The phone moved its media (re-INVITE): learn its source again.
+                leg.latchedRtp = null;
+                leg.latchedRtcp = null;
+            }
+            leg.sdpRtp = rtp;
+            leg.sdpRtcp = rtcp;
+            return;
+        }
+        String ufrag = sdp.attributeFor(audio, "ice-ufrag");
+        if (ufrag == null || sdp.attributeFor(audio, "ice-pwd") == null) {
+            throw new SdpParseException("WebRTC SDP without ice-ufrag/ice-pwd");
+        }
+        if (leg.ice.remoteUfrag() != null && !leg.ice.remoteUfrag().equals(ufrag)) {
+            leg.ice.restart(ufrag); // RFC 8445 9: new ufrag = ICE restart; we answer with new credentials too
+        } else {
+            leg.ice.setRemoteUfrag(ufrag);
+        }
+        Fingerprint fingerprint = sdp.fingerprintFor(audio);
+        if (fingerprint == null) {
+            throw new SdpParseException("WebRTC SDP without a=fingerprint");
+        }
+        if (!passthrough() && leg.peerFingerprint != null && !leg.peerFingerprint.matches(fingerprint)) {
+            // New certificate means a new DTLS association (RFC 5763 section 6.6).
+            resetDtls(leg);
+        }
+        leg.peerFingerprint = fingerprint;
+        leg.peerSetup = sdp.attributeFor(audio, "setup");
+        if (!isOffer && !passthrough()) {
+            // The browser answered our actpass offer: active -> we are server, passive -> we are client.
+            if ("actpass".equals(leg.peerSetup)) {
+                throw new SdpParseException("a=setup:actpass is not allowed in an answer (RFC 5763 section 5)");
+            }
+            DtlsRole role = DtlsRole.fromPeerSetup(leg.peerSetup);
+            if (leg.dtls != null && leg.dtls.role() != role) {
+                resetDtls(leg);
+            }
+            leg.dtlsRole = role;
+        }
+    }
+
+    private void resetDtls(MediaLeg leg) {
+        if (leg.dtls != null) {
+            leg.dtls.close();
+            leg.dtls = null;
+        }
+        if (leg.srtp != null) {
+            leg.srtp.close();
+            leg.srtp = null;
+        }
+    }
+
+    private void startDtls(MediaLeg leg) {
+        if (leg.type() != LegType.BROWSER || leg.dtls != null || leg.peerFingerprint == null || ended) {
+            return;
+        }
+        DtlsSrtpEndpoint[] holder = new DtlsSrtpEndpoint[1];
+        DtlsSrtpEndpoint endpoint = new DtlsSrtpEndpoint(leg.dtlsRole, relay.certificate(), leg.peerFingerprint,
+                relay.dtlsExecutor(), bytes -> context.runOnContext(v -> {
+                    if (leg.dtls == holder[0]) {
+                        leg.sendRaw(bytes, leg.latchedRtp);
+                    }
+                }));
+        holder[0] = endpoint;
+        leg.dtls = endpoint;
+        endpoint.keys().whenComplete((keys, error) -> context.runOnContext(v -> {
+            if (leg.dtls != endpoint || ended) {
+                return; // replaced or closed meanwhile
+            }
+            if (error != null) {
+                LOG.info("call {}: DTLS on {} leg failed: {}", callId, leg.label, error.getMessage());
+                end(EndReason.DTLS_FAILED);
+                return;
+            }
+            leg.srtp = new SrtpTransformer(keys);
+            LOG.debug("call {}: DTLS-SRTP ready on {} leg ({})", callId, leg.label, keys.profile());
+        }));
+        ArrayDeque<byte[]> early = leg == caller ? earlyDtlsCaller : earlyDtlsCallee;
+        while (!early.isEmpty()) {
+            endpoint.receive(early.poll());
+        }
+        // As client we need to know where to send the ClientHello: wait for the first valid ICE check.
+        if (leg.dtlsRole == DtlsRole.SERVER || leg.latchedRtp != null) {
+            endpoint.start();
+        }
+    }
+
+    // ---------------------------------------------------------------- packets
+
+    private void onRtpPacket(MediaLeg leg, DatagramPacket packet) {
+        if (ended) {
+            return;
+        }
+        byte[] data = packet.data().getBytes();
+        SocketAddress source = packet.sender();
+        switch (PacketKind.classify(data, 0, data.length)) {
+            case STUN -> onStun(leg, data, source);
+            case DTLS -> onDtls(leg, data, source);
+            case RTP -> onMedia(leg, data, source, false);
+            case RTCP -> onMedia(leg, data, source, true);
+            default -> leg.dropped.incrementAndGet();
+        }
+    }
+
+    private void onRtcpPacket(MediaLeg leg, DatagramPacket packet) {
+        if (ended) {
+            return;
+        }
+        byte[] data = packet.data().getBytes();
+        if (PacketKind.classify(data, 0, data.length) == PacketKind.RTCP) {
+            onMedia(leg, data, packet.sender(), true);
+        } else {
+            leg.dropped.incrementAndGet();
+        }
+    }
+
+    private void onStun(MediaLeg leg, byte[] data, SocketAddress source) {
+        if (leg.ice == null) {
+            leg.dropped.incrementAndGet();
+            return;
+        }
+        InetSocketAddress from = toInet(source);
+        if (from == null) {
+            return;
+        }
+        IceLiteAgent.CheckResult result = leg.ice.handle(data, 0, data.length, from);
+        if (result.response() != null) {
+            leg.sendRaw(result.response(), source);
+        }
+        if (!result.valid()) {
+            return;
+        }
+        touch();
+        if (result.latchChanged()) {
+            leg.latchedRtp = source;
+            if (leg.dtls != null && leg.dtls.role() == DtlsRole.CLIENT) {
+                leg.dtls.start();
+            }
+        }
+    }
+
+    private void onDtls(MediaLeg leg, byte[] data, SocketAddress source) {
+        if (leg.type() != LegType.BROWSER) {
+            leg.dropped.incrementAndGet();
+            return;
+        }
+        touch();
+        if (passthrough()) {
+            MediaLeg other = other(leg);
+            if (other.latchedRtp == null) {
+                other.dropped.incrementAndGet();
+            } else {
+                other.sendRaw(data, other.latchedRtp); // end-to-end DTLS: bytes unchanged
+            }
+            return;
+        }
+        if (leg.dtls != null) {
+            leg.dtls.receive(data);
+        } else {
+            ArrayDeque<byte[]> early = leg == caller ? earlyDtlsCaller : earlyDtlsCallee;
+            if (early.size() < MAX_EARLY_DTLS) {
+                early.add(data);
+            }
+        }
+    }
+
+    private void onMedia(MediaLeg leg, byte[] data, SocketAddress source, boolean rtcp) {
+        if (leg.type() == LegType.BROWSER) {
+            // Media is accepted only from the address ICE verified (RFC 7675 consent).
+            if (leg.latchedRtp == null || !leg.latchedRtp.equals(source)) {
+                leg.dropped.incrementAndGet();
+                return;
+            }
+        } else if (rtcp) {
+            if (leg.latchedRtcp == null) {
+                leg.latchedRtcp = source; // symmetric RTCP
+            }
+        } else if (leg.latchedRtp == null) {
+            leg.latchedRtp = source; // symmetric RTP: answer to where the phone really sends from
+        }
+        touch();
+        if (rtcp) {
+            leg.rtcpIn.incrementAndGet();
+        } else {
+            leg.packetsIn.incrementAndGet();
+        }
+        leg.bytesIn.addAndGet(data.length);
+
+        byte[] plain = data;
+        boolean terminated = leg.type() == LegType.BROWSER && !passthrough();
+        if (terminated) {
+            if (leg.srtp == null) {
+                leg.dropped.incrementAndGet();
+                return;
+            }
+            plain = rtcp ? leg.srtp.unprotectRtcp(data, 0, data.length) : leg.srtp.unprotectRtp(data, 0, data.length);
+            if (plain == null) {
+                leg.dropped.incrementAndGet();
+                return;
+            }
+        }
+        if (rtcp && (terminated || leg.type() == LegType.PLAIN)) {
+            List<RtcpReportBlock> blocks = RtcpParser.reportBlocks(plain, 0, plain.length);
+            if (!blocks.isEmpty()) {
+                leg.lastReport = blocks.get(blocks.size() - 1);
+            }
+        }
+        MediaLeg other = other(leg);
+        byte[] out = plain;
+        if (other.type() == LegType.BROWSER && !passthrough()) {
+            if (other.srtp == null) {
+                other.dropped.incrementAndGet();
+                return;
+            }
+            out = rtcp ? other.srtp.protectRtcp(plain, 0, plain.length) : other.srtp.protectRtp(plain, 0, plain.length);
+            if (out == null) {
+                other.dropped.incrementAndGet();
+                return;
+            }
+        }
+        if (rtcp) {
+            other.sendRtcp(out);
+        } else {
+            other.sendRtp(out);
+        }
+    }
+
+    private MediaLeg other(MediaLeg leg) {
+        return leg == caller ? callee : caller;
+    }
+
+    private void touch() {
+        lastActivityMillis = System.currentTimeMillis();
+    }
+
+    private static InetSocketAddress toInet(SocketAddress address) {
+        try {
+            // hostAddress() is numeric, so this does not resolve anything.
+            return new InetSocketAddress(InetAddress.getByName(address.hostAddress()), address.port());
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    boolean onHold() {
+        return caller.peerDirection != Direction.SENDRECV || callee.peerDirection != Direction.SENDRECV;
+    }
+
+    /** Called periodically by the relay; ends the session on inactivity or lost ICE consent. */
+    void checkTimeouts(long nowMillis) {
+        context.runOnContext(v -> {
+            if (ended) {
+                return;
+            }
+            long timeout = (onHold() ? relay.config().holdInactivityTimeout() : relay.config().inactivityTimeout())
+                    .toMillis();
+            if (nowMillis - lastActivityMillis >= timeout) {
+                end(EndReason.INACTIVITY);
+                return;
+            }
+            for (MediaLeg leg : new MediaLeg[] {caller, callee}) {
+                if (leg.ice != null && leg.ice.consentExpired(nowMillis)) {
+                    end(EndReason.CONSENT_LOST);
+                    return;
+                }
+            }
+        });
+    }
+
+    /** Ends the session on its context; the listener is told unless {@code reason} is null (explicit delete). */
+    Future<Void> end(EndReason reason) {
+        Promise<Void> done = Promise.promise();
+        context.runOnContext(v -> {
+            if (ended) {
+                done.complete();
+                return;
+            }
+            ended = true;
+            relay.forget(this);
+            for (MediaLeg leg : new MediaLeg[] {caller, callee}) {
+                resetDtls(leg);
+            }
+            earlyDtlsCaller.clear();
+            earlyDtlsCallee.clear();
+            List<Future<Void>> closing = new ArrayList<>();
+            for (MediaLeg leg : new MediaLeg[] {caller, callee}) {
+                if (leg.rtpSocket != null) {
+                    closing.add(leg.rtpSocket.close());
+                }
+                if (leg.rtcpSocket != null) {
+                    closing.add(leg.rtcpSocket.close());
+                }
+            }
+            Future.join(closing).onComplete(x -> {
+                for (int port : reservedPorts) {
+                    relay.portPool().release(port);
+                }
+                reservedPorts.clear();
+                done.complete();
+            });
+            if (reason != null) {
+                LOG.info("call {}: media session ended: {}", callId, reason);
+                try {
+                    relay.config().endListener().sessionEnded(callId, reason);
+                } catch (RuntimeException e) {
+                    LOG.warn("session end listener failed for call {}", callId, e);
+                }
+            }
+        });
+        return done.future();
+    }
+
+    SessionStatistics statistics() {
+        return new SessionStatistics(callId, fromTag, toTag, mode, onHold(), created,
+                Instant.ofEpochMilli(lastActivityMillis), caller.statistics(), callee.statistics());
+    }
+}

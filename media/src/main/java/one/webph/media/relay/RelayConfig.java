@@ -1,0 +1,87 @@
+package one.webph.media.relay;
+
+import java.time.Duration;
+
+/** Settings of a {@link MediaRelay}; mutable builder-style, read once by the relay's constructor. */
+public final class RelayConfig {
+    private int minPort = 30000;
+    private int maxPort = 31000;
+    private String bindHost = "0.0.0.0";
+    private Duration inactivityTimeout = Duration.ofSeconds(60);
+    private Duration holdInactivityTimeout = Duration.ofSeconds(3600);
+    private Duration checkInterval = Duration.ofSeconds(1);
+    private int dtlsThreads = 8;
+    private SessionEndListener endListener = (callId, reason) -> { };
+
+    public RelayConfig portRange(int min, int max) {
+        this.minPort = min;
+        this.maxPort = max;
+        return this;
+    }
+
+    /** Local address sockets bind to (default all interfaces). */
+    public RelayConfig bindHost(String host) {
+        this.bindHost = host;
+        return this;
+    }
+
+    public RelayConfig inactivityTimeout(Duration d) {
+        this.inactivityTimeout = d;
+        return this;
+    }
+
+    /** Longer timeout while a leg is on hold (sendonly/recvonly/inactive), when silence is expected. */
+    public RelayConfig holdInactivityTimeout(Duration d) {
+        this.holdInactivityTimeout = d;
+        return this;
+    }
+
+    /** How often sessions are checked for inactivity and lost ICE consent. */
+    public RelayConfig checkInterval(Duration d) {
+        this.checkInterval = d;
+        return this;
+    }
+
+    /** Threads for blocking DTLS handshakes (shared by all sessions). */
+    public RelayConfig dtlsThreads(int n) {
+        this.dtlsThreads = n;
+        return this;
+    }
+
+    public RelayConfig endListener(SessionEndListener listener) {
+        this.endListener = listener;
+        return this;
+    }
+
+    public int minPort() {
+        return minPort;
+    }
+
+    public int maxPort() {
+        return maxPort;
+    }
+
+    public String bindHost() {
+        return bindHost;
+    }
+
+    public Duration inactivityTimeout() {
+        return inactivityTimeout;
+    }
+
+    public Duration holdInactivityTimeout() {
+        return holdInactivityTimeout;
+    }
+
+    public Duration checkInterval() {
+        return checkInterval;
+    }
+
+    public int dtlsThreads() {
+        return dtlsThreads;
+    }
+
+    public SessionEndListener endListener() {
+        return endListener;
+    }
+}
