@@ -1,0 +1,518 @@
+package one.webph.sip.message;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import one.webph.sip.parser.SipParseException;
+
+/**
+ * A SIP request or response: start line, ordered header fields and body.
+ *
+ * <p>Header fields read from the wire keep their exact text; {@link #encode()} writes unchanged fields back
+ * byte for byte, so adding a Via or stamping {@code received}/{@code rport} only changes the touched line.
+ * Typed accessors ({@link #vias()}, {@link #from()}, {@link #cseq()}, ...) parse on first use and cache;
+ * messages produced by {@code SipMessageParser} have all known headers validated already, so their typed
+ * accessors do not throw. On messages built by code, a malformed value set with {@link #addHeader} surfaces as
+ * {@link SipParseException} from the accessor.
+ *
+ * <p>Not thread-safe: a message belongs to one event loop at a time; {@link #copy()} before handing it over.
+ */
+public abstract sealed class SipMessage permits SipRequest, SipResponse {
+    public static final String SIP_VERSION = "SIP/2.0";
+    private static final byte[] NO_BODY = new byte[0];
+    private static final Object ABSENT = new Object();
+
+    final ArrayList<HeaderField> fields;
+    private byte[] body = NO_BODY;
+    private Map<String, Object> typedCache;
+
+    SipMessage() {
+        fields = new ArrayList<>(12);
+    }
+
+    SipMessage(SipMessage other) {
+        fields = new ArrayList<>(other.fields);
+        body = other.body;
+    }
+
+    /** An independent copy (header fields are immutable and shared; the body array is shared until replaced). */
+    public abstract SipMessage copy();
+
+    abstract void appendStartLine(StringBuilder sb);
+
+    // ------------------------------------------------------------------ generic header access
+
+    /** All header fields in wire order (read-only view). */
+    public List<HeaderField> headerFields() {
+        return Collections.unmodifiableList(fields);
+    }
+
+    public boolean hasHeader(String name) {
+        String key = SipHeaders.key(name);
+        for (HeaderField f : fields) {
+            if (f.key().equals(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Value of the first field with this name (compact forms match), or null. */
+    public String header(String name) {
+        String key = SipHeaders.key(name);
+        for (HeaderField f : fields) {
+            if (f.key().equals(key)) {
+                return f.value();
+            }
+        }
+        return null;
+    }
+
+    /** All values of this header in order; comma lists of list-type headers are split. */
+    public List<String> headerValues(String name) {
+        String key = SipHeaders.key(name);
+        List<String> out = new ArrayList<>(2);
+        for (HeaderField f : fields) {
+            if (f.key().equals(key)) {
+                out.addAll(f.values());
+            }
+        }
+        return out;
+    }
+
+    /** Appends a header field. */
+    public void addHeader(String name, String value) {
+        HeaderField f = HeaderField.of(name, value);
+        fields.add(f);
+        invalidate(f.key());
+    }
+
+    /** Inserts a header field before the first field of the same name, or at the top when there is none. */
+    public void addHeaderFirst(String name, String value) {
+        HeaderField f = HeaderField.of(name, value);
+        int i = indexOf(f.key());
+        fields.add(i < 0 ? 0 : i, f);
+        invalidate(f.key());
+    }
+
+    /** Replaces all fields of this name by one field at the position of the first (or appends). */
+    public void setHeader(String name, String value) {
+        HeaderField f = HeaderField.of(name, value);
+        int i = indexOf(f.key());
+        fields.removeIf(x -> x.key().equals(f.key()));
+        if (i < 0 || i > fields.size()) {
+            fields.add(f);
+        } else {
+            fields.add(i, f);
+        }
+        invalidate(f.key());
+    }
+
+    /** Removes all fields of this name; returns true when any was present. */
+    public boolean removeHeader(String name) {
+        String key = SipHeaders.key(name);
+        boolean removed = fields.removeIf(x -> x.key().equals(key));
+        invalidate(key);
+        return removed;
+    }
+
+    /**
+     * Removes the first value of a list header (e.g. the top Via or the first Route). When that value shares its
+     * line with others, only that line is rewritten.
+     * @return the removed value, or null
+     */
+    public String removeFirstValue(String name) {
+        String key = SipHeaders.key(name);
+        int i = indexOf(key);
+        if (i < 0) {
+            return null;
+        }
+        HeaderField f = fields.get(i);
+        List<String> values = HeaderField.splitList(f.value());
+        if (values.size() <= 1) {
+            fields.remove(i);
+        } else {
+            fields.set(i, new HeaderField(f.name(), key, String.join(", ", values.subList(1, values.size())), null));
+        }
+        invalidate(key);
+        return values.isEmpty() ? "" : values.get(0);
+    }
+
+    /** Replaces the first value of a list header, leaving the other values (and other lines) as written. */
+    public void replaceFirstValue(String name, String newValue) {
+        String key = SipHeaders.key(name);
+        int i = indexOf(key);
+        if (i < 0) {
+            addHeader(name, newValue);
+            return;
+        }
+        HeaderField f = fields.get(i);
+        List<String> values = HeaderField.splitList(f.value());
+        HeaderField first = new HeaderField(SipHeaders.canonicalName(name), key, newValue, null);
+        fields.set(i, first);
+        if (values.size() > 1) {
+            fields.add(i + 1, new HeaderField(f.name(), key, String.join(", ", values.subList(1, values.size())), null));
+        }
+        invalidate(key);
+    }
+
+    private int indexOf(String key) {
+        for (int i = 0; i < fields.size(); i++) {
+            if (fields.get(i).key().equals(key)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Appends a field exactly as read from the wire (parser use). */
+    public void addParsedField(String name, String value, String rawLine) {
+        fields.add(new HeaderField(name, SipHeaders.key(name), value, rawLine));
+    }
+
+    private void invalidate(String key) {
+        if (typedCache != null) {
+            typedCache.remove(key);
+        }
+    }
+
+    // ------------------------------------------------------------------ typed access
+
+    @SuppressWarnings("unchecked")
+    private <T> T typed(String key) {
+        if (typedCache == null) {
+            typedCache = new HashMap<>(16);
+        }
+        Object v = typedCache.get(key);
+        if (v == null) {
+            v = computeTyped(key);
+            typedCache.put(key, v == null ? ABSENT : v);
+        }
+        return v == ABSENT ? null : (T) v;
+    }
+
+    private HeaderField single(String key) {
+        HeaderField found = null;
+        for (HeaderField f : fields) {
+            if (f.key().equals(key)) {
+                if (found != null && !found.value().equals(f.value())) {
+                    throw new SipParseException("header " + found.name() + " appears more than once");
+                }
+                found = f;
+            }
+        }
+        return found;
+    }
+
+    private Object computeTyped(String key) {
+        switch (key) {
+            case "via": {
+                List<Via> out = new ArrayList<>(2);
+                for (HeaderField f : fields) {
+                    if (f.key().equals(key)) {
+                        out.addAll(Via.parseList(f.value()));
+                    }
+                }
+                return Collections.unmodifiableList(out);
+            }
+            case "contact": {
+                List<Contact> out = new ArrayList<>(1);
+                for (HeaderField f : fields) {
+                    if (f.key().equals(key)) {
+                        List<Contact> l = Contact.parseList(f.value());
+                        if (l.contains(Contact.WILDCARD) && (!out.isEmpty() || l.size() > 1)) {
+                            throw new SipParseException("Contact: '*' mixed with other contacts");
+                        }
+                        out.addAll(l);
+                    }
+                }
+                if (out.contains(Contact.WILDCARD) && out.size() > 1) {
+                    throw new SipParseException("Contact: '*' mixed with other contacts");
+                }
+                return Collections.unmodifiableList(out);
+            }
+            case "route", "record-route", "path", "service-route": {
+                List<NameAddress> out = new ArrayList<>(2);
+                for (HeaderField f : fields) {
+                    if (f.key().equals(key)) {
+                        out.addAll(NameAddress.parseList(f.value()));
+                    }
+                }
+                return Collections.unmodifiableList(out);
+            }
+            case "www-authenticate", "proxy-authenticate", "authorization", "proxy-authorization": {
+                List<AuthHeader> out = new ArrayList<>(1);
+                for (HeaderField f : fields) {
+                    if (f.key().equals(key)) {
+                        out.add(AuthHeader.parse(f.value()));
+                    }
+                }
+                return Collections.unmodifiableList(out);
+            }
+            default:
+                break;
+        }
+        HeaderField f = single(key);
+        if (f == null) {
+            return null;
+        }
+        String v = f.value();
+        switch (key) {
+            case "from", "to":
+                return NameAddress.parse(v);
+            case "call-id":
+                return TypedValues.callId(v);
+            case "cseq":
+                return CSeq.parse(v);
+            case "max-forwards":
+                return TypedValues.integer(v, 255, "Max-Forwards");
+            case "content-length":
+                return TypedValues.integer(v, Integer.MAX_VALUE, "Content-Length");
+            case "expires", "min-expires":
+                return TypedValues.deltaSeconds(v, f.name());
+            case "content-type":
+                return TypedValues.mediaType(v);
+            case "date":
+                return TypedValues.date(v);
+            default:
+                return v;
+        }
+    }
+
+    /**
+     * Parses every header this class has a grammar for and checks that single-instance headers appear once.
+     * @throws SipParseException on the first malformed header
+     */
+    public void validateHeaders() {
+        for (String key : new String[] {"via", "from", "to", "call-id", "cseq", "max-forwards", "content-length",
+                "contact", "route", "record-route", "path", "service-route", "expires", "min-expires",
+                "content-type", "date", "www-authenticate", "proxy-authenticate", "authorization",
+                "proxy-authorization"}) {
+            typed(key);
+        }
+        for (int i = 0; i < fields.size(); i++) {
+            String key = fields.get(i).key();
+            if (SipHeaders.isSingle(key)) {
+                for (int j = i + 1; j < fields.size(); j++) {
+                    if (fields.get(j).key().equals(key)) {
+                        throw new SipParseException("header " + fields.get(i).name() + " appears more than once");
+                    }
+                }
+            }
+        }
+    }
+
+    /** All Via values, top first (empty list when none). */
+    public List<Via> vias() {
+        List<Via> v = typed("via");
+        return v == null ? List.of() : v;
+    }
+
+    /** The top Via, or null. */
+    public Via topVia() {
+        List<Via> v = vias();
+        return v.isEmpty() ? null : v.get(0);
+    }
+
+    /** Adds a Via on top (new line before the existing ones; the existing lines are untouched). */
+    public void pushVia(Via via) {
+        addHeaderFirst(SipHeaders.VIA, via.toString());
+    }
+
+    /** Removes the top Via value and returns it, or null. */
+    public Via popVia() {
+        Via top = topVia();
+        if (top != null) {
+            removeFirstValue(SipHeaders.VIA);
+        }
+        return top;
+    }
+
+    /** Replaces the top Via (e.g. after stamping received/rport), leaving the other Vias as written. */
+    public void setTopVia(Via via) {
+        replaceFirstValue(SipHeaders.VIA, via.toString());
+    }
+
+    public NameAddress from() {
+        return typed("from");
+    }
+
+    public void setFrom(NameAddress from) {
+        setHeader(SipHeaders.FROM, from.toString());
+    }
+
+    public NameAddress to() {
+        return typed("to");
+    }
+
+    public void setTo(NameAddress to) {
+        setHeader(SipHeaders.TO, to.toString());
+    }
+
+    public String fromTag() {
+        NameAddress f = from();
+        return f == null ? null : f.tag();
+    }
+
+    public String toTag() {
+        NameAddress t = to();
+        return t == null ? null : t.tag();
+    }
+
+    public String callId() {
+        return typed("call-id");
+    }
+
+    public CSeq cseq() {
+        return typed("cseq");
+    }
+
+    /** Max-Forwards value, or -1 when absent. */
+    public int maxForwards() {
+        Integer v = typed("max-forwards");
+        return v == null ? -1 : v;
+    }
+
+    public void setMaxForwards(int value) {
+        setHeader(SipHeaders.MAX_FORWARDS, Integer.toString(value));
+    }
+
+    /** Contact values in order; a REGISTER removing all bindings yields {@link Contact#WILDCARD}. */
+    public List<Contact> contacts() {
+        List<Contact> v = typed("contact");
+        return v == null ? List.of() : v;
+    }
+
+    public List<NameAddress> routes() {
+        List<NameAddress> v = typed("route");
+        return v == null ? List.of() : v;
+    }
+
+    public List<NameAddress> recordRoutes() {
+        List<NameAddress> v = typed("record-route");
+        return v == null ? List.of() : v;
+    }
+
+    public List<NameAddress> paths() {
+        List<NameAddress> v = typed("path");
+        return v == null ? List.of() : v;
+    }
+
+    /** Expires header in seconds (clamped to 2**32-1), or -1 when absent. */
+    public long expires() {
+        Long v = typed("expires");
+        return v == null ? -1 : v;
+    }
+
+    /** Content-Length header value, or -1 when absent. */
+    public int contentLengthHeader() {
+        Integer v = typed("content-length");
+        return v == null ? -1 : v;
+    }
+
+    /** Content-Type value as written (e.g. "application/sdp"), or null. */
+    public String contentType() {
+        return typed("content-type");
+    }
+
+    public List<AuthHeader> wwwAuthenticates() {
+        List<AuthHeader> v = typed("www-authenticate");
+        return v == null ? List.of() : v;
+    }
+
+    public List<AuthHeader> proxyAuthenticates() {
+        List<AuthHeader> v = typed("proxy-authenticate");
+        return v == null ? List.of() : v;
+    }
+
+    public List<AuthHeader> authorizations() {
+        List<AuthHeader> v = typed("authorization");
+        return v == null ? List.of() : v;
+    }
+
+    public List<AuthHeader> proxyAuthorizations() {
+        List<AuthHeader> v = typed("proxy-authorization");
+        return v == null ? List.of() : v;
+    }
+
+    // ------------------------------------------------------------------ body
+
+    /** The body (never null; empty when none). Do not modify the returned array. */
+    public byte[] body() {
+        return body;
+    }
+
+    public String bodyAsString() {
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    /** Parser use: sets the body without touching headers. */
+    public void setRawBody(byte[] body) {
+        this.body = body == null ? NO_BODY : body;
+    }
+
+    /** Sets the body and Content-Type (removed when {@code contentType} is null); Content-Length follows. */
+    public void setBody(byte[] body, String contentType) {
+        this.body = body == null ? NO_BODY : body;
+        if (contentType == null) {
+            removeHeader(SipHeaders.CONTENT_TYPE);
+        } else {
+            setHeader(SipHeaders.CONTENT_TYPE, contentType);
+        }
+        setHeader(SipHeaders.CONTENT_LENGTH, Integer.toString(this.body.length));
+    }
+
+    // ------------------------------------------------------------------ serialisation
+
+    /**
+     * Wire form. Unmodified lines are written as received; a Content-Length matching the body is always
+     * written (fixed or added when missing or wrong, since stream transports need it).
+     */
+    public byte[] encode() {
+        StringBuilder sb = new StringBuilder(256 + fields.size() * 48);
+        appendStartLine(sb);
+        sb.append("\r\n");
+        boolean lengthWritten = false;
+        for (HeaderField f : fields) {
+            if (f.key().equals("content-length")) {
+                if (lengthWritten) {
+                    continue;
+                }
+                lengthWritten = true;
+                if (!f.value().equals(Integer.toString(body.length))) {
+                    sb.append(f.name().length() == 1 ? "l" : "Content-Length").append(": ").append(body.length).append("\r\n");
+                    continue;
+                }
+            }
+            sb.append(f.toLine()).append("\r\n");
+        }
+        if (!lengthWritten) {
+            sb.append("Content-Length: ").append(body.length).append("\r\n");
+        }
+        sb.append("\r\n");
+        byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
+        if (body.length == 0) {
+            return head;
+        }
+        byte[] out = new byte[head.length + body.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(body, 0, out, head.length, body.length);
+        return out;
+    }
+
+    /** Start line, e.g. "INVITE sip:bob@example.com SIP/2.0" or "SIP/2.0 200 OK". */
+    public String startLine() {
+        StringBuilder sb = new StringBuilder(64);
+        appendStartLine(sb);
+        return sb.toString();
+    }
+
+    /** Wire form as text (debugging and logs). */
+    @Override
+    public String toString() {
+        return new String(encode(), StandardCharsets.UTF_8);
+    }
+}
