@@ -1,0 +1,139 @@
+package one.webph.server.sip;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import one.webph.server.numbers.Subscriber;
+import one.webph.sip.message.AuthHeader;
+import one.webph.sip.message.Parameters;
+import one.webph.sip.message.SipRequest;
+import one.webph.sip.message.SipText;
+
+/**
+ * Digest authentication of requests (RFC 3261 section 22, RFC 7616 / RFC 8760 with qop=auth, RFC 2617 without
+ * qop): builds challenges (SHA-256 first, then MD5) and verifies credentials against a subscriber's stored HA1.
+ * Nonces are stateless and signed ({@link NonceService}); nonce-counts are checked against replay.
+ */
+public final class DigestAuthenticator {
+
+  /** Result of a verification; everything but {@link #OK} and {@link #MALFORMED} is answered with a challenge. */
+  public enum Outcome {
+    OK,
+    /** No credentials for our realm: first request of a client, challenge it. */
+    MISSING,
+    /** Unparseable or incomplete credentials: 400. */
+    MALFORMED,
+    /** Not our nonce (wrong signature, other server): challenge again. */
+    BAD_NONCE,
+    /** Right password, expired nonce: challenge with stale=true. */
+    STALE,
+    /** Right password, nonce-count already used: challenge with stale=true so the client retries once. */
+    REPLAY,
+    /** Unknown user, disabled account or wrong password: challenge again (the client asks for a password). */
+    REJECTED
+  }
+
+  private final String realm;
+  private final NonceService nonces;
+
+  public DigestAuthenticator(String realm, NonceService nonces) {
+    this.realm = realm;
+    this.nonces = nonces;
+  }
+
+  public String realm() {
+    return realm;
+  }
+
+  /** Challenges to put in WWW-Authenticate (401) or Proxy-Authenticate (407), SHA-256 first (RFC 8760). */
+  public List<AuthHeader> challenges(boolean stale) {
+    String nonce = nonces.create();
+    List<AuthHeader> out = new ArrayList<>(2);
+    for (DigestAlgorithm algorithm : DigestAlgorithm.values()) {
+      Parameters p = Parameters.of("realm", SipText.quote(realm), "nonce", SipText.quote(nonce), "algorithm",
+          algorithm.token(), "qop", "\"auth\"");
+      if (stale) {
+        p = p.with("stale", "true");
+      }
+      out.add(new AuthHeader("Digest", p));
+    }
+    return out;
+  }
+
+  /**
+   * The credentials for our realm in the request (Authorization for REGISTER, Proxy-Authorization otherwise),
+   * or null. Credentials for other realms are meant for other servers and are ignored.
+   */
+  public AuthHeader credentials(SipRequest request, boolean proxy) {
+    List<AuthHeader> all = proxy ? request.proxyAuthorizations() : request.authorizations();
+    for (AuthHeader h : all) {
+      if (h.isDigest() && realm.equals(h.param("realm"))) {
+        return h;
+      }
+    }
+    return null;
+  }
+
+  /** The username of credentials, or null when absent/empty. */
+  public static String username(AuthHeader credentials) {
+    String user = credentials == null ? null : credentials.param("username");
+    return user == null || user.isEmpty() ? null : user;
+  }
+
+  /**
+   * Verifies credentials for a request method against a subscriber (null when the user is unknown). The
+   * digest-uri is used as sent (RFC 7616 3.4.6 lets the server check it; clients disagree on its exact form).
+   */
+  public Outcome verify(String method, AuthHeader credentials, Subscriber subscriber) {
+    if (credentials == null) {
+      return Outcome.MISSING;
+    }
+    String nonce = credentials.param("nonce");
+    String uri = credentials.param("uri");
+    String response = credentials.param("response");
+    if (username(credentials) == null || nonce == null || uri == null || response == null) {
+      return Outcome.MALFORMED;
+    }
+    DigestAlgorithm algorithm = DigestAlgorithm.fromToken(credentials.param("algorithm"));
+    if (algorithm == null) {
+      return Outcome.BAD_NONCE; // e.g. MD5-sess: challenge again with what we support
+    }
+    NonceService.Status nonceStatus = nonces.check(nonce);
+    if (nonceStatus == NonceService.Status.INVALID) {
+      return Outcome.BAD_NONCE;
+    }
+    if (subscriber == null || subscriber.disabled()) {
+      return Outcome.REJECTED;
+    }
+    String ha1 = algorithm == DigestAlgorithm.MD5 ? subscriber.ha1() : subscriber.ha1Sha256();
+    if (ha1 == null) {
+      return Outcome.REJECTED;
+    }
+    String qop = credentials.param("qop");
+    long nonceCount = 0;
+    String expected;
+    String ha2 = algorithm.hash(method + ":" + uri);
+    if (qop == null) {
+      expected = algorithm.hash(ha1.toLowerCase(Locale.ROOT) + ":" + nonce + ":" + ha2);
+    } else {
+      String nc = credentials.param("nc");
+      String cnonce = credentials.param("cnonce");
+      if (!"auth".equalsIgnoreCase(qop) || nc == null || cnonce == null || !nc.matches("[0-9a-fA-F]{8}")) {
+        return Outcome.MALFORMED;
+      }
+      nonceCount = Long.parseLong(nc, 16);
+      expected = algorithm.hash(ha1.toLowerCase(Locale.ROOT) + ":" + nonce + ":" + nc + ":" + cnonce + ":"
+          + qop.toLowerCase(Locale.ROOT) + ":" + ha2);
+    }
+    if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+        response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+      return Outcome.REJECTED;
+    }
+    if (nonceStatus == NonceService.Status.STALE) {
+      return Outcome.STALE;
+    }
+    return nonces.acceptCount(nonce, nonceCount) ? Outcome.OK : Outcome.REPLAY;
+  }
+}
