@@ -27,7 +27,7 @@ import one.webph.media.sdp.SessionDescription;
  *
  * <p>All methods are non-blocking and may be called from any thread; results complete on the session's event loop.
  */
-public final class MediaRelay implements AutoCloseable {
+public final class MediaRelay implements MediaControl, AutoCloseable {
     private final Vertx vertx;
     private final RelayConfig config;
     private final PortPool portPool;
@@ -63,6 +63,7 @@ public final class MediaRelay implements AutoCloseable {
      * @param forCallee for a first offer: the callee's kind and the address advertised to it; for a re-offer:
      *                  options of the leg facing the recipient of the re-offer
      */
+    @Override
     public Future<String> offer(String callId, String fromTag, String sdp, LegOptions forCallee) {
         if (closed) {
             return Future.failedFuture(new IllegalStateException("media relay closed"));
@@ -99,6 +100,7 @@ public final class MediaRelay implements AutoCloseable {
      * @param forCaller options of the leg facing the offerer (the caller, for the initial INVITE); its type is
      *                  ignored since that leg's kind was fixed by the offer
      */
+    @Override
     public Future<String> answer(String callId, String fromTag, String toTag, String sdp, LegOptions forCaller) {
         MediaSession session = sessions.get(callId);
         if (session == null) {
@@ -114,6 +116,7 @@ public final class MediaRelay implements AutoCloseable {
     }
 
     /** Ends the session, closing its sockets and returning its ports; completes when the ports are free. */
+    @Override
     public Future<Void> delete(String callId) {
         MediaSession session = sessions.get(callId);
         return session == null ? Future.succeededFuture() : session.end(null);
@@ -123,6 +126,11 @@ public final class MediaRelay implements AutoCloseable {
     public SessionStatistics query(String callId) {
         MediaSession session = sessions.get(callId);
         return session == null ? null : session.statistics();
+    }
+
+    @Override
+    public Future<SessionStatistics> statistics(String callId) {
+        return Future.succeededFuture(query(callId));
     }
 
     public Set<String> callIds() {
