@@ -3,6 +3,9 @@ package one.webph.server;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import one.webph.server.config.Config;
 import one.webph.server.db.Database;
@@ -21,6 +24,7 @@ public final class ServerContext {
   private final WebServer webServer;
   private final Instant startedAt;
   private final AtomicBoolean pushEnabled = new AtomicBoolean();
+  private final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
 
   ServerContext(Vertx vertx, Config config, Database database, PrometheusMeterRegistry meterRegistry,
       TlsCertificates tlsCertificates, WebServer webServer, Instant startedAt) {
@@ -74,5 +78,18 @@ public final class ServerContext {
 
   public void setPushEnabled(boolean enabled) {
     pushEnabled.set(enabled);
+  }
+
+  /**
+   * Offers a service to components started later (e.g. the media component provides the SIP proxy's
+   * {@code MediaAnchor}, the push component its {@code CallHooks}), so components stay decoupled.
+   */
+  public <T> void provide(Class<T> type, T service) {
+    services.put(type, type.cast(service));
+  }
+
+  /** A service provided by an earlier component, if any. */
+  public <T> Optional<T> service(Class<T> type) {
+    return Optional.ofNullable(services.get(type)).map(type::cast);
   }
 }
