@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "webphone", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "webph.one server: web app, number allocation, SIP registrar/proxy, media relay, web push.",
     subcommands = {ServeCommand.class, NumbersCommand.class, DbCommand.class, ConfigCommand.class,
+        one.webph.server.acme.AcmeCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static final int EXIT_FAILURE = 1;

@@ -23,6 +23,7 @@ import one.webph.server.config.Config;
 import one.webph.server.config.ConfigException;
 import one.webph.server.db.Database;
 import one.webph.server.numbers.NumbersComponent;
+import one.webph.server.sip.SipComponent;
 import one.webph.server.tls.TlsCertificates;
 import one.webph.server.web.HealthRoutes;
 import one.webph.server.web.WebServer;
@@ -45,11 +46,11 @@ public final class ServerApp {
    */
   static List<Supplier<Component>> components() {
     return List.of(
-        NumbersComponent::new
-        // SIP registrar/proxy: one.webph.server.sip
+        one.webph.server.acme.AcmeComponent::new, // first: a stored ACME certificate is in place before TLS listeners
+        NumbersComponent::new,
+        one.webph.server.push.PushComponent::new, // before SIP: the proxy's push hooks use it
+        SipComponent::new
         // media relay: one.webph.server.media
-        // web push: one.webph.server.push
-        // ACME certificates: one.webph.server.acme
     );
   }
 

@@ -63,6 +63,33 @@ public final class ConfigKeys {
       "PEM private key (unencrypted PKCS#8, PKCS#1 or SEC1) matching TLS_CERT; set both or neither.")
       .aliases("PRIVATE_KEY_PATH").build();
 
+  // ---- ACME certificates (Let's Encrypt)
+  public static final ConfigKey<Boolean> ACME_ENABLED = define("ACME_ENABLED", "false",
+      one.webph.server.acme.AcmeConfigParsers::bool,
+      "Obtain and renew the TLS certificate from an ACME CA (HTTP-01 on HTTP_PORT, which must be reachable as port 80); not with TLS_CERT.")
+      .build();
+  public static final ConfigKey<java.net.URI> ACME_DIRECTORY = define("ACME_DIRECTORY", "letsencrypt",
+      one.webph.server.acme.AcmeConfigParsers::directory,
+      "ACME CA: letsencrypt, letsencrypt-staging or the https:// URL of an ACME directory.").build();
+  public static final ConfigKey<String> ACME_EMAIL = define("ACME_EMAIL", null,
+      one.webph.server.acme.AcmeConfigParsers::email,
+      "Contact e-mail of the ACME account (expiry and policy notices); unset = no contact.").build();
+  public static final ConfigKey<List<String>> ACME_DOMAINS = define("ACME_DOMAINS", null,
+      one.webph.server.acme.AcmeConfigParsers::domains,
+      "Comma-separated DNS names the certificate covers; DOMAIN is always included, so list its aliases here.")
+      .defaultDoc("<DOMAIN>").build();
+  public static final ConfigKey<Integer> ACME_RENEW_DAYS = define("ACME_RENEW_DAYS", "30",
+      v -> Parsers.integer(v, 1, 365),
+      "Renew when fewer than this many days of validity remain (at most a third of the lifetime); checked daily.")
+      .build();
+  public static final ConfigKey<Integer> ACME_RETRY_SECONDS = define("ACME_RETRY_SECONDS", "60",
+      v -> Parsers.integer(v, 1, 86400),
+      "Seconds before retrying a failed ACME attempt; doubles after each failure, up to 6 hours.").build();
+  public static final ConfigKey<Path> ACME_CA_CERTS = define("ACME_CA_CERTS", null,
+      one.webph.server.acme.AcmeConfigParsers::pemFile,
+      "PEM file of the CA certificates trusted for the ACME server's HTTPS API instead of the JVM's (private CA, tests).")
+      .build();
+
   // ---- numbers
   public static final ConfigKey<List<String>> NUMBER_PREFIXES = define("NUMBER_PREFIXES", "999100,999200,505051",
       Parsers::prefixes, "Comma-separated prefixes of the numbers this server allocates; the first is the default.")
@@ -89,6 +116,11 @@ public final class ConfigKeys {
   public static final ConfigKey<Integer> NONCE_LIFETIME_SECONDS = define("NONCE_LIFETIME_SECONDS", "300",
       v -> Parsers.integer(v, 1, 86400),
       "Seconds a digest nonce stays valid; older ones are answered with a new challenge and stale=true.").build();
+  public static final ConfigKey<List<String>> DIGEST_ALGORITHMS = define("DIGEST_ALGORITHMS", "MD5,SHA-256",
+      one.webph.server.sip.SipConfigParsers::digestAlgorithms,
+      "Digest algorithms offered in SIP challenges, in order. MD5 first because JsSIP (the app) and many phones "
+          + "answer only the first challenge and only with MD5; SHA-256,MD5 follows RFC 8760 for clients that can.")
+      .build();
   public static final ConfigKey<Integer> FLOOD_LIMIT = define("FLOOD_LIMIT", "16", v -> Parsers.integer(v, 1, 1_000_000),
       "SIP requests allowed per source IP per FLOOD_WINDOW_SECONDS; more bans the IP.").build();
   public static final ConfigKey<Integer> FLOOD_WINDOW_SECONDS = define("FLOOD_WINDOW_SECONDS", "2",
@@ -119,7 +151,7 @@ public final class ConfigKeys {
   public static final ConfigKey<String> PUSH_PRIVATE = define("PUSH_PRIVATE", null, Parsers::vapidPrivateKey,
       "VAPID private key (base64url, 32 bytes).").aliases("PUSH_PRIVATE").secret().build();
   public static final ConfigKey<String> PUSH_SECRET = define("PUSH_SECRET", null, Parsers::text,
-      "Shared secret for the legacy POST /send endpoint; unset = that endpoint is disabled.")
+      "Legacy secret of the original push server's POST /send, which is not exposed (the SIP proxy is in-process); accepted and ignored.")
       .aliases("PUSH_SECRET").secret().build();
   public static final ConfigKey<String> PUSH_CONTACT = define("PUSH_CONTACT", null, Parsers::contactUri,
       "Contact (mailto: or https:) sent to push services in the VAPID token.")
@@ -128,6 +160,18 @@ public final class ConfigKeys {
       v -> Parsers.integer(v, 1, 300),
       "Seconds an INVITE to an unregistered callee is held while a push notification wakes the app (1-300).")
       .build();
+  public static final ConfigKey<Integer> MESSAGE_TTL_DAYS = define("MESSAGE_TTL_DAYS", "14",
+      v -> Parsers.integer(v, 1, 365),
+      "Days a SIP MESSAGE to an offline number is kept for delivery when it registers (also the TTL of its push, at most 28).")
+      .build();
+  public static final ConfigKey<Boolean> PUSH_COMPAT_UNAUTHENTICATED_SAVE = define("PUSH_COMPAT_UNAUTHENTICATED_SAVE",
+      "false", one.webph.server.push.PushConfigParsers::bool,
+      "Accept the original app's unauthenticated POST /webpush/save (anyone could redirect a number's pushes); false = 403.")
+      .build();
+  public static final ConfigKey<String> ADMIN_TOKEN = define("ADMIN_TOKEN", null,
+      one.webph.server.push.PushConfigParsers::adminToken,
+      "Administrator bearer token (16+ characters) for GET /webpush/survey and /webpush/feedback; unset = listing disabled.")
+      .secret().build();
 
   /** Every key, in documentation order. */
   public static List<ConfigKey<?>> all() {

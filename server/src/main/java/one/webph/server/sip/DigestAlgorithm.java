@@ -6,7 +6,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 
-/** Digest algorithms offered in challenges (RFC 8760: SHA-256 first, then MD5 for older clients). */
+/**
+ * The digest algorithms this server offers and accepts (the subset of {@link one.webph.sip.auth.DigestAlgorithm}
+ * that stored HA1 hashes exist for: subscribers keep an MD5 and a SHA-256 HA1).
+ */
 public enum DigestAlgorithm {
   SHA_256("SHA-256", "SHA-256"),
   MD5("MD5", "MD5");
@@ -22,6 +25,11 @@ public enum DigestAlgorithm {
   /** The value of the {@code algorithm} auth-param. */
   public String token() {
     return token;
+  }
+
+  /** The sip library's constant for the same algorithm. */
+  public one.webph.sip.auth.DigestAlgorithm library() {
+    return this == MD5 ? one.webph.sip.auth.DigestAlgorithm.MD5 : one.webph.sip.auth.DigestAlgorithm.SHA_256;
   }
 
   /** Hex digest of the UTF-8 text (the H() of RFC 7616). */

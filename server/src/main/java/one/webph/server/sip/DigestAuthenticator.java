@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import one.webph.server.numbers.Subscriber;
+import one.webph.sip.auth.Digest;
 import one.webph.sip.message.AuthHeader;
 import one.webph.sip.message.Parameters;
 import one.webph.sip.message.SipRequest;
@@ -31,27 +32,35 @@ public final class DigestAuthenticator {
     STALE,
     /** Right password, nonce-count already used: challenge with stale=true so the client retries once. */
     REPLAY,
-    /** Unknown user, disabled account or wrong password: challenge again (the client asks for a password). */
+    /** Unknown user, disabled account or wrong password: 403 (no new challenge, so no password guessing loop). */
     REJECTED
   }
 
   private final String realm;
   private final NonceService nonces;
+  private final List<DigestAlgorithm> offered;
 
+  /** Offers SHA-256 then MD5. */
   public DigestAuthenticator(String realm, NonceService nonces) {
+    this(realm, nonces, List.of(DigestAlgorithm.SHA_256, DigestAlgorithm.MD5));
+  }
+
+  /** @param offered the algorithms challenged with, in order; credentials using others are refused */
+  public DigestAuthenticator(String realm, NonceService nonces, List<DigestAlgorithm> offered) {
     this.realm = realm;
     this.nonces = nonces;
+    this.offered = List.copyOf(offered);
   }
 
   public String realm() {
     return realm;
   }
 
-  /** Challenges to put in WWW-Authenticate (401) or Proxy-Authenticate (407), SHA-256 first (RFC 8760). */
+  /** Challenges to put in WWW-Authenticate (401) or Proxy-Authenticate (407), in the configured order. */
   public List<AuthHeader> challenges(boolean stale) {
     String nonce = nonces.create();
     List<AuthHeader> out = new ArrayList<>(2);
-    for (DigestAlgorithm algorithm : DigestAlgorithm.values()) {
+    for (DigestAlgorithm algorithm : offered) {
       Parameters p = Parameters.of("realm", SipText.quote(realm), "nonce", SipText.quote(nonce), "algorithm",
           algorithm.token(), "qop", "\"auth\"");
       if (stale) {
@@ -83,6 +92,19 @@ public final class DigestAuthenticator {
   }
 
   /**
+   * The request-digest of RFC 7616 3.4.1 (qop=auth) or RFC 2617 3.2.2.1 (no qop): {@code H(HA1:nonce:nc:cnonce:
+   * qop:H(method:uri))}, or {@code H(HA1:nonce:H(method:uri))} when {@code qop} is null.
+   */
+  public static String expectedResponse(DigestAlgorithm algorithm, String ha1, String nonce, String nc,
+      String cnonce, String qop, String method, String uri) {
+    one.webph.sip.auth.DigestAlgorithm lib = algorithm.library();
+    String ha2 = Digest.ha2(lib, qop, method, uri, null);
+    return Digest.response(lib, ha1.toLowerCase(Locale.ROOT), nonce, nc, cnonce,
+        qop == null ? null : qop.toLowerCase(Locale.ROOT), ha2);
+  }
+
+
+  /**
    * Verifies credentials for a request method against a subscriber (null when the user is unknown). The
    * digest-uri is used as sent (RFC 7616 3.4.6 lets the server check it; clients disagree on its exact form).
    */
@@ -97,7 +119,7 @@ public final class DigestAuthenticator {
       return Outcome.MALFORMED;
     }
     DigestAlgorithm algorithm = DigestAlgorithm.fromToken(credentials.param("algorithm"));
-    if (algorithm == null) {
+    if (algorithm == null || !offered.contains(algorithm)) {
       return Outcome.BAD_NONCE; // e.g. MD5-sess: challenge again with what we support
     }
     NonceService.Status nonceStatus = nonces.check(nonce);
@@ -113,20 +135,17 @@ public final class DigestAuthenticator {
     }
     String qop = credentials.param("qop");
     long nonceCount = 0;
-    String expected;
-    String ha2 = algorithm.hash(method + ":" + uri);
-    if (qop == null) {
-      expected = algorithm.hash(ha1.toLowerCase(Locale.ROOT) + ":" + nonce + ":" + ha2);
-    } else {
-      String nc = credentials.param("nc");
-      String cnonce = credentials.param("cnonce");
+    String nc = null;
+    String cnonce = null;
+    if (qop != null) {
+      nc = credentials.param("nc");
+      cnonce = credentials.param("cnonce");
       if (!"auth".equalsIgnoreCase(qop) || nc == null || cnonce == null || !nc.matches("[0-9a-fA-F]{8}")) {
         return Outcome.MALFORMED;
       }
       nonceCount = Long.parseLong(nc, 16);
-      expected = algorithm.hash(ha1.toLowerCase(Locale.ROOT) + ":" + nonce + ":" + nc + ":" + cnonce + ":"
-          + qop.toLowerCase(Locale.ROOT) + ":" + ha2);
     }
+    String expected = expectedResponse(algorithm, ha1, nonce, nc, cnonce, qop, method, uri);
     if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
         response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
       return Outcome.REJECTED;

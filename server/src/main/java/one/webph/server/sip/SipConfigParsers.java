@@ -49,4 +49,27 @@ public final class SipConfigParsers {
     }
     return List.copyOf(out);
   }
+
+  /** Comma-separated digest algorithms (SHA-256, MD5), at least one, no duplicates; normalised. */
+  public static List<String> digestAlgorithms(String raw) {
+    List<String> out = new ArrayList<>();
+    for (String part : raw.split(",")) {
+      String item = part.strip();
+      if (item.isEmpty()) {
+        continue;
+      }
+      DigestAlgorithm algorithm = DigestAlgorithm.fromToken(item);
+      if (algorithm == null) {
+        throw new IllegalArgumentException("unsupported digest algorithm '" + item + "' (SHA-256 or MD5)");
+      }
+      if (out.contains(algorithm.token())) {
+        throw new IllegalArgumentException("digest algorithm " + algorithm.token() + " listed twice");
+      }
+      out.add(algorithm.token());
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("at least one digest algorithm is needed");
+    }
+    return List.copyOf(out);
+  }
 }

@@ -21,10 +21,12 @@ import one.webph.server.config.ConfigKeys;
  * @param floodExemptLoopback whether 127.0.0.0/8 and ::1 are exempt
  * @param trusted peers exempt from flood protection
  * @param blockedUserAgents lower-case User-Agent fragments of scanners to drop
+ * @param digestAlgorithms the algorithms offered in challenges, in order
  */
 public record SipSettings(String domain, int regMinExpires, int regMaxExpires, int regDefaultExpires,
     Duration inviteTimeout, Duration nonceLifetime, int floodLimit, Duration floodWindow, Duration floodBan,
-    boolean floodExemptLoopback, List<Cidr> trusted, List<String> blockedUserAgents) {
+    boolean floodExemptLoopback, List<Cidr> trusted, List<String> blockedUserAgents,
+    List<DigestAlgorithm> digestAlgorithms) {
 
   /** Most bindings one number keeps; registering more replaces the oldest. */
   public static final int MAX_BINDINGS_PER_NUMBER = 10;
@@ -36,6 +38,10 @@ public record SipSettings(String domain, int regMinExpires, int regMaxExpires, i
     }
     trusted = List.copyOf(trusted);
     blockedUserAgents = List.copyOf(blockedUserAgents);
+    digestAlgorithms = List.copyOf(digestAlgorithms);
+    if (digestAlgorithms.isEmpty()) {
+      throw new IllegalArgumentException("at least one digest algorithm is needed");
+    }
   }
 
   public static SipSettings from(Config config) {
@@ -51,13 +57,15 @@ public record SipSettings(String domain, int regMinExpires, int regMaxExpires, i
         Duration.ofSeconds(config.get(ConfigKeys.FLOOD_BAN_SECONDS)),
         config.get(ConfigKeys.FLOOD_EXEMPT_LOOPBACK),
         trusted.stream().map(Cidr::parse).toList(),
-        config.get(ConfigKeys.SIP_BLOCKED_USER_AGENTS));
+        config.get(ConfigKeys.SIP_BLOCKED_USER_AGENTS),
+        config.get(ConfigKeys.DIGEST_ALGORITHMS).stream().map(DigestAlgorithm::fromToken).toList());
   }
 
   /** Defaults for tests: the documented defaults with the given domain. */
   public static SipSettings defaults(String domain) {
     return new SipSettings(domain, 60, 3600, 600, Duration.ofSeconds(120), Duration.ofSeconds(300), 16,
         Duration.ofSeconds(2), Duration.ofSeconds(300), true, List.of(),
-        List.of("friendly-scanner", "sipcli", "sipvicious", "sipsak"));
+        List.of("friendly-scanner", "sipcli", "sipvicious", "sipsak"),
+        List.of(DigestAlgorithm.MD5, DigestAlgorithm.SHA_256));
   }
 }

@@ -95,7 +95,7 @@ class WebServerTest {
         .containsExactly("999100", "999200", "505051");
     assertThat(body.getJsonObject("dialRules").getString("conferencePrefix")).isEqualTo("500");
     assertThat(body.getJsonObject("dialRules").getJsonArray("communityPrefixes").isEmpty()).isTrue();
-    assertThat(body.getJsonObject("push").getBoolean("enabled")).isFalse();
+    assertThat(body.getJsonObject("push").getBoolean("enabled")).isTrue(); // the push component is always on
   }
 
   @Test

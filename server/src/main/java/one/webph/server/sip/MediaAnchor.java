@@ -1,0 +1,54 @@
+package one.webph.server.sip;
+
+import io.vertx.core.Future;
+
+/**
+ * Hook for media anchoring (issue 4): rewrites the SDP of each leg so media flows through the server's relay.
+ * The proxy calls {@link #offer} for every INVITE/re-INVITE/UPDATE with SDP it forwards (once per branch: with
+ * forking one offer fans out, the relay is keyed by Call-ID + From tag), {@link #answer} for every 183/2xx with
+ * SDP it forwards back, and {@link #release} when the call ends (BYE, CANCEL, failure, timeout). Calls run on
+ * the SIP event loop; return a completed future when no I/O is needed.
+ */
+public interface MediaAnchor {
+
+  /** Which kind of endpoint a leg reaches: browsers need ICE + DTLS-SRTP, phones plain RTP. */
+  enum Peer { BROWSER, PHONE }
+
+  /**
+   * One leg of a call as the anchor sees it.
+   *
+   * @param callId the dialog's Call-ID
+   * @param fromTag the caller's From tag
+   * @param branch identifies the branch (fork) this leg belongs to
+   * @param from the peer that sent the SDP
+   * @param to the peer that will receive it
+   */
+  record Leg(String callId, String fromTag, String branch, Peer from, Peer to) { }
+
+  /** The SDP offer to send toward {@code leg.to()} (the body unchanged by default). */
+  Future<byte[]> offer(Leg leg, byte[] sdp);
+
+  /** The SDP answer to send back toward {@code leg.to()} (the body unchanged by default). */
+  Future<byte[]> answer(Leg leg, byte[] sdp);
+
+  /** The call ended (BYE, CANCEL, failure, timeout): free the relay ports of this Call-ID. */
+  void release(String callId);
+
+  /** The default: media flows end to end, SDP untouched. */
+  MediaAnchor PASS_THROUGH = new MediaAnchor() {
+    @Override
+    public Future<byte[]> offer(Leg leg, byte[] sdp) {
+      return Future.succeededFuture(sdp);
+    }
+
+    @Override
+    public Future<byte[]> answer(Leg leg, byte[] sdp) {
+      return Future.succeededFuture(sdp);
+    }
+
+    @Override
+    public void release(String callId) {
+      // nothing anchored
+    }
+  };
+}

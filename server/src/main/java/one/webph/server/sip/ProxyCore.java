@@ -1,0 +1,499 @@
+package one.webph.server.sip;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import one.webph.sip.message.AuthHeader;
+import one.webph.sip.message.SipHeaders;
+import one.webph.sip.message.SipMethod;
+import one.webph.sip.message.SipRequest;
+import one.webph.sip.message.SipResponse;
+import one.webph.sip.transaction.ClientTransaction;
+import one.webph.sip.transaction.ServerTransaction;
+import one.webph.sip.transaction.TransactionLayer;
+import one.webph.sip.transport.SipFlow;
+import one.webph.sip.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stateful proxy of RFC 3261 section 16: one {@link Call} (response context) per proxied server
+ * transaction, one {@link Branch} (client transaction) per target. Forwards provisional responses, forwards
+ * every 2xx and cancels the other branches, picks the best final response when all branches failed (16.7 step
+ * 6), runs Timer C for INVITEs and turns transport failures into an immediate 503 for that branch only.
+ * Single-threaded: everything runs on the SIP event loop.
+ */
+final class ProxyCore {
+  private static final Logger log = LoggerFactory.getLogger(ProxyCore.class);
+
+  private final Vertx vertx;
+  private final SipSettings settings;
+  private final Routing routing;
+  private final MediaAnchor media;
+  private final CallHooks hooks;
+  private final SipMetrics metrics;
+  private TransactionLayer transactions;
+  private final Set<Call> active = new HashSet<>();
+  /** The branch being started: a send that fails synchronously reports before its data is attached. */
+  private Branch starting;
+
+  ProxyCore(Vertx vertx, SipSettings settings, Routing routing, MediaAnchor media, CallHooks hooks,
+      SipMetrics metrics) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.routing = routing;
+    this.media = media;
+    this.hooks = hooks;
+    this.metrics = metrics;
+  }
+
+  void setTransactions(TransactionLayer transactions) {
+    this.transactions = transactions;
+  }
+
+  int activeCalls() {
+    return active.size();
+  }
+
+  /** A branch: one target of a call with its client transaction. */
+  final class Branch {
+    final Call call;
+    final Routing.Target target;
+    ClientTransaction transaction;
+    SipResponse finalResponse;
+    boolean provisional;
+
+    Branch(Call call, Routing.Target target) {
+      this.call = call;
+      this.target = target;
+    }
+
+    boolean isDone() {
+      return finalResponse != null;
+    }
+
+    SipFlow flow() {
+      if (transaction != null && transaction.flow() != null) {
+        return transaction.flow();
+      }
+      return target.hop() == null ? null : target.hop().flow();
+    }
+  }
+
+  /** The response context of one proxied request. */
+  final class Call implements CallHooks.PendingCall {
+    final ServerTransaction server;
+    final SipRequest request;
+    final String number;
+    final boolean recordRoute;
+    final String loopHash;
+    final List<Branch> branches = new ArrayList<>();
+    boolean finished;
+    boolean cleanupScheduled;
+    long timerC = -1;
+
+    Call(ServerTransaction server, SipRequest request, String number, boolean recordRoute) {
+      this.server = server;
+      this.request = request;
+      this.number = number;
+      this.recordRoute = recordRoute;
+      this.loopHash = Routing.loopHash(server.request());
+    }
+
+    boolean isInvite() {
+      return request.isMethod(SipMethod.INVITE);
+    }
+
+    @Override
+    public String number() {
+      return number;
+    }
+
+    @Override
+    public SipRequest request() {
+      return request;
+    }
+
+    @Override
+    public boolean isFinished() {
+      return finished;
+    }
+
+    @Override
+    public void addBranch(one.webph.server.sip.Binding binding) {
+      if (finished) {
+        return;
+      }
+      for (Branch b : branches) {
+        if (b.target.binding() != null && b.target.binding().contactUri().equals(binding.contactUri())
+            && java.util.Objects.equals(b.target.binding().flowId(), binding.flowId()) && !b.isDone()) {
+          return;
+        }
+      }
+      forward(this, routing.targetForBinding(binding));
+    }
+
+    @Override
+    public void respond(int status, String reason) {
+      if (finished) {
+        return;
+      }
+      SipResponse r = SipService.localResponse(server.request(), status, reason);
+      sendFinal(this, r);
+      cancelPending(this, null);
+    }
+  }
+
+  /** Starts a response context; {@link #forward} adds branches. INVITEs get Timer C. */
+  Call newCall(ServerTransaction server, SipRequest request, String number, boolean recordRoute) {
+    Call call = new Call(server, request, number, recordRoute);
+    server.setApplicationData(call);
+    active.add(call);
+    if (call.isInvite()) {
+      call.timerC = vertx.setTimer(settings.inviteTimeout().toMillis(), id -> timerC(call));
+    }
+    return call;
+  }
+
+  /** INVITEs to {@code number} still waiting for a final response (a new device may join them). */
+  List<CallHooks.PendingCall> ringing(String number) {
+    List<CallHooks.PendingCall> out = new ArrayList<>();
+    for (Call c : active) {
+      if (!c.finished && c.isInvite() && number.equals(c.number)) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  /** RFC 3261 16.6: copies the request, retargets it and sends it on a new client transaction. */
+  void forward(Call call, Routing.Target target) {
+    Branch branch = new Branch(call, target);
+    call.branches.add(branch);
+    if (!target.reachable()) {
+      branchDone(branch, SipService.localResponse(call.server.request(), 503, "Service Unavailable"), true);
+      return;
+    }
+    SipRequest out = call.request.copy();
+    out.setRequestUri(target.requestUri());
+    int maxForwards = out.maxForwards();
+    out.setMaxForwards(maxForwards < 0 ? 70 : maxForwards - 1);
+    if (call.recordRoute) {
+      routing.recordRoute(out, call.request, call.server.flow(), target);
+    }
+    Transport outTransport = target.hop().transport();
+    out.pushVia(routing.newVia(outTransport, call.loopHash));
+    Future<byte[]> body = Future.succeededFuture(out.body());
+    boolean offer = out.body().length > 0 && isSdp(out.contentType())
+        && (out.isMethod(SipMethod.INVITE) || out.isMethod(SipMethod.UPDATE));
+    if (offer) {
+      body = media.offer(leg(call, branch, call.server.flow().transport(), outTransport), out.body());
+    }
+    body.onComplete(ar -> {
+      if (call.finished) {
+        // answered or cancelled while the media anchor prepared the offer: this branch never starts
+        branchDone(branch, SipService.localResponse(call.server.request(), 487, "Request Terminated"), true);
+        return;
+      }
+      if (ar.failed()) {
+        log.warn("media anchor refused the offer of {}: {}", call.request.callId(), ar.cause().toString());
+        branchDone(branch, SipService.localResponse(call.server.request(), 488, "Not Acceptable Here"), true);
+        return;
+      }
+      if (offer) {
+        out.setBody(ar.result(), out.contentType());
+      }
+      starting = branch;
+      try {
+        ClientTransaction ct = transactions.sendRequest(out, target.hop());
+        if (ct != null && branch.transaction == null && !branch.isDone()) {
+          ct.setApplicationData(branch);
+          branch.transaction = ct;
+        }
+      } catch (RuntimeException e) {
+        log.warn("could not forward {} to {}: {}", out.method(), target.requestUri(), e.toString());
+        branchDone(branch, SipService.localResponse(call.server.request(), 503, "Service Unavailable"), true);
+      } finally {
+        starting = null;
+      }
+    });
+  }
+
+  private static MediaAnchor.Leg leg(Call call, Branch branch, Transport from, Transport to) {
+    return new MediaAnchor.Leg(call.request.callId(), call.request.fromTag(),
+        Integer.toHexString(System.identityHashCode(branch)), peer(from), peer(to));
+  }
+
+  private static MediaAnchor.Peer peer(Transport t) {
+    return t.isWebSocket() ? MediaAnchor.Peer.BROWSER : MediaAnchor.Peer.PHONE;
+  }
+
+  private static boolean isSdp(String contentType) {
+    return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/sdp");
+  }
+
+  private Branch branchOf(one.webph.sip.transaction.Transaction t) {
+    if (t.applicationData() instanceof Branch b) {
+      return b;
+    }
+    if (starting != null && t instanceof ClientTransaction ct && starting.transaction == null) {
+      starting.transaction = ct;
+      ct.setApplicationData(starting);
+      return starting;
+    }
+    return null;
+  }
+
+  /** A response on a branch (RFC 3261 16.7). */
+  void onResponse(ClientTransaction transaction, SipResponse response) {
+    if (transaction.request().isMethod(SipMethod.CANCEL)) {
+      return; // our CANCEL's 200: nothing to relay
+    }
+    Branch branch = branchOf(transaction);
+    if (branch == null) {
+      return;
+    }
+    Call call = branch.call;
+    int status = response.status();
+    if (status == 100) {
+      return; // hop by hop: we sent our own 100
+    }
+    SipResponse up = response.copy();
+    up.popVia();
+    if (status < 200) {
+      branch.provisional = true;
+      if (!call.finished && !branch.isDone()) {
+        relayWithAnswer(call, branch, up, false);
+      }
+      return;
+    }
+    if (status < 300) {
+      boolean first = !call.finished;
+      branch.finalResponse = up;
+      call.finished = true;
+      relayWithAnswer(call, branch, up, true);
+      if (first) {
+        stopTimerC(call);
+        cancelPending(call, branch);
+        cleanupIfDone(call);
+      }
+      return;
+    }
+    if (branch.isDone()) {
+      return;
+    }
+    branchDone(branch, up, false);
+    if (status >= 600) {
+      cancelPending(call, branch);
+    }
+  }
+
+  private void relayWithAnswer(Call call, Branch branch, SipResponse up, boolean fin) {
+    boolean answer = up.body().length > 0 && isSdp(up.contentType()) && call.isInvite();
+    Future<byte[]> body = answer
+        ? media.answer(leg(call, branch, branch.target.hop().transport(), call.server.flow().transport()), up.body())
+        : Future.succeededFuture(up.body());
+    body.onComplete(ar -> {
+      if (ar.succeeded() && answer) {
+        up.setBody(ar.result(), up.contentType());
+      }
+      metrics.response(call.request.method(), up.status());
+      call.server.sendResponse(up);
+    });
+  }
+
+  /** Timer B/F fired on a branch: as if it answered 408 (RFC 3261 16.7 step 2). */
+  void onTimeout(one.webph.sip.transaction.Transaction transaction) {
+    if (transaction instanceof ClientTransaction ct && !ct.request().isMethod(SipMethod.CANCEL)) {
+      Branch branch = branchOf(ct);
+      if (branch != null && !branch.isDone()) {
+        branchDone(branch, SipService.localResponse(branch.call.server.request(), 408, "Request Timeout"), true);
+      }
+    }
+  }
+
+  /** Sending failed: 503 for that branch at once; other branches of the call go on. */
+  void onTransportError(one.webph.sip.transaction.Transaction transaction, Throwable cause) {
+    if (transaction instanceof ClientTransaction ct && !ct.request().isMethod(SipMethod.CANCEL)) {
+      Branch branch = branchOf(ct);
+      if (branch != null && !branch.isDone()) {
+        log.debug("branch to {} failed: {}", branch.target.requestUri(), cause.toString());
+        branchDone(branch, SipService.localResponse(branch.call.server.request(), 503, "Service Unavailable"), true);
+      }
+    }
+  }
+
+  /** A connection closed: branches that went out on it can never be answered, fail them now. */
+  void onFlowClosed(SipFlow flow) {
+    for (Call call : new ArrayList<>(active)) {
+      for (Branch b : new ArrayList<>(call.branches)) {
+        SipFlow f = b.flow();
+        if (!b.isDone() && f != null && f.id().equals(flow.id())) {
+          branchDone(b, SipService.localResponse(call.server.request(), 503, "Service Unavailable"), true);
+        }
+      }
+    }
+  }
+
+  /** A CANCEL matched an INVITE we proxy (RFC 3261 16.10): cancel every pending branch. */
+  void cancel(ServerTransaction invite) {
+    if (invite.applicationData() instanceof Call call) {
+      if (!call.finished) {
+        hooks.onCallAbandoned(call.number, call.request);
+        media.release(call.request.callId());
+        if (call.branches.isEmpty() || call.branches.stream().allMatch(Branch::isDone)) {
+          // held call (push hook) without branches: nobody else will answer 487
+          sendFinal(call, SipService.localResponse(invite.request(), 487, "Request Terminated"));
+        }
+        cancelPending(call, null);
+      }
+    } else if (invite.lastResponse() == null || !invite.lastResponse().isFinal()) {
+      // still authenticating / looking up: answer now, the lookup sees the final response and stops
+      SipResponse r = SipService.localResponse(invite.request(), 487, "Request Terminated");
+      metrics.response(SipMethod.INVITE, 487);
+      invite.sendResponse(r);
+    }
+  }
+
+  private void cancelPending(Call call, Branch except) {
+    for (Branch b : call.branches) {
+      if (b != except && !b.isDone() && b.transaction != null) {
+        b.transaction.cancel();
+      }
+    }
+  }
+
+  private void timerC(Call call) {
+    call.timerC = -1;
+    if (call.finished) {
+      return;
+    }
+    log.debug("Timer C fired for {}", call.request.callId());
+    // RFC 3261 16.8: CANCEL branches that ring, treat the others as 408. The caller gets 408 either way.
+    for (Branch b : call.branches) {
+      if (!b.isDone()) {
+        if (b.transaction != null) {
+          b.transaction.cancel();
+        }
+        b.finalResponse = SipService.localResponse(call.server.request(), 408, "Request Timeout");
+      }
+    }
+    hooks.onCallAbandoned(call.number, call.request);
+    sendFinal(call, SipService.localResponse(call.server.request(), 408, "Request Timeout"));
+  }
+
+  private void stopTimerC(Call call) {
+    if (call.timerC >= 0) {
+      vertx.cancelTimer(call.timerC);
+      call.timerC = -1;
+    }
+  }
+
+  /** Records a branch's final non-2xx response; when every branch is done, the best one goes upstream. */
+  private void branchDone(Branch branch, SipResponse response, boolean local) {
+    if (branch.isDone()) {
+      return;
+    }
+    branch.finalResponse = local ? markLocal(response) : response;
+    Call call = branch.call;
+    if (call.finished) {
+      cleanupIfDone(call);
+      return;
+    }
+    if (call.branches.stream().allMatch(Branch::isDone)) {
+      sendFinal(call, best(call));
+    }
+  }
+
+  private static final String LOCAL_MARK = "X-Webphone-Local";
+
+  /** Marks a response we generated for a branch (timeout, unreachable flow): it ranks after real answers. */
+  static SipResponse markLocal(SipResponse r) {
+    r.addHeader(LOCAL_MARK, "1");
+    return r;
+  }
+
+  /** RFC 3261 16.7 step 6: a 6xx wins; else the lowest class, preferring a specific answer over a failure. */
+  SipResponse best(Call call) {
+    SipResponse best = chooseBest(call.branches.stream().map(b -> b.finalResponse)
+        .filter(java.util.Objects::nonNull).toList());
+    if (best == null) {
+      return SipService.localResponse(call.server.request(), 480, "Temporarily Unavailable");
+    }
+    SipResponse out = best.copy();
+    boolean local = out.removeHeader(LOCAL_MARK);
+    if (out.status() == 401 || out.status() == 407) {
+      // 16.7 step 7: collect every challenge so the client can answer all of them
+      String header = out.status() == 401 ? SipHeaders.WWW_AUTHENTICATE : SipHeaders.PROXY_AUTHENTICATE;
+      for (Branch b : call.branches) {
+        if (b.finalResponse != null && b.finalResponse != best && b.finalResponse.status() == out.status()) {
+          for (AuthHeader h : out.status() == 401 ? b.finalResponse.wwwAuthenticates()
+              : b.finalResponse.proxyAuthenticates()) {
+            out.addHeader(header, h.toString());
+          }
+        }
+      }
+    }
+    if (out.status() == 503) {
+      // A 503 must not travel upstream (16.7 step 6). Our own 503 means no device was reachable.
+      out = local ? SipService.localResponse(call.server.request(), 480, "Temporarily Unavailable")
+          : SipService.localResponse(call.server.request(), 500, "Server Internal Error");
+    }
+    return out;
+  }
+
+  /** The best of the branches' final responses (null for none), before 401/407 merging and 503 mapping. */
+  static SipResponse chooseBest(List<SipResponse> finals) {
+    SipResponse best = null;
+    for (SipResponse r : finals) {
+      if (best == null || rank(r) < rank(best)) {
+        best = r;
+      }
+    }
+    return best;
+  }
+
+  private static int rank(SipResponse r) {
+    int status = r.status();
+    if (status >= 600) {
+      return status - 600;
+    }
+    boolean generic = status == 408 || status == 480 || status == 500 || status == 503 || status == 487;
+    boolean local = r.hasHeader(LOCAL_MARK);
+    return (status / 100) * 1000 + (generic ? 200 : 0) + (local ? 100 : 0) + status % 100;
+  }
+
+  private void sendFinal(Call call, SipResponse response) {
+    if (call.finished) {
+      return;
+    }
+    call.finished = true;
+    stopTimerC(call);
+    response.removeHeader(LOCAL_MARK);
+    metrics.response(call.request.method(), response.status());
+    call.server.sendResponse(response);
+    if (call.isInvite() && response.status() >= 300) {
+      media.release(call.request.callId());
+    }
+    cleanupIfDone(call);
+  }
+
+  private void cleanupIfDone(Call call) {
+    if (call.finished && call.branches.stream().allMatch(Branch::isDone)) {
+      active.remove(call);
+    } else if (call.finished && !call.cleanupScheduled) {
+      // Branches still waiting for their 487 keep the call listed at most one transaction timeout (64*T1).
+      call.cleanupScheduled = true;
+      vertx.setTimer(64L * 500 + 1000, id -> active.remove(call));
+    }
+  }
+
+  /** A random To tag for responses we generate. */
+  static String newTag() {
+    return Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+  }
+}

@@ -1,0 +1,194 @@
+package one.webph.server.sip;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import one.webph.server.Component;
+import one.webph.server.ServerContext;
+import one.webph.server.config.Config;
+import one.webph.sip.transaction.TimerConfig;
+import one.webph.sip.transaction.TransactionLayer;
+import one.webph.sip.transaction.TransportSender;
+import one.webph.sip.transaction.VertxTimerService;
+import one.webph.sip.transport.SipTransportLayer;
+import one.webph.sip.transport.SipTransportOptions;
+import one.webph.sip.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SIP registrar and stateful proxy: listeners (UDP+TCP on SIP_PORT, TLS on SIPS_PORT, WebSocket on the web
+ * ports through {@link one.webph.server.web.WebServer#onWebSocket} plus optional WS_PORT/WSS_PORT), the
+ * location table (loaded from the database, kept in memory), digest authentication and flood protection.
+ * Routing is in {@link SipService#route}.
+ */
+public final class SipComponent implements Component {
+  private static final Logger log = LoggerFactory.getLogger(SipComponent.class);
+  private static final Duration CREDENTIAL_TTL = Duration.ofSeconds(10);
+  private static final long SWEEP_MILLIS = 5_000;
+
+  private MediaAnchor media;
+  private CallHooks hooks;
+  private Vertx vertx;
+  private Context core;
+  private SipTransportLayer transport;
+  private LocationService location;
+  private FloodGuard flood;
+  private SipService service;
+  private CredentialCache credentials;
+  private long sweepTimer = -1;
+
+  /** The plain proxy: SDP untouched, 480 for numbers without contact. */
+  public SipComponent() {
+    this(MediaAnchor.PASS_THROUGH, CallHooks.DEFAULT);
+  }
+
+  /** With a media anchor (issue 4) and push hooks (issue 5). */
+  public SipComponent(MediaAnchor media, CallHooks hooks) {
+    this.media = media;
+    this.hooks = hooks;
+  }
+
+  @Override
+  public String name() {
+    return "sip";
+  }
+
+  @Override
+  public void start(ServerContext context) throws Exception {
+    Config config = context.config();
+    vertx = context.vertx();
+    // Media relay and push integration come from components started earlier, when present.
+    media = context.service(MediaAnchor.class).orElse(media);
+    hooks = context.service(CallHooks.class).orElse(hooks);
+    SipSettings settings = SipSettings.from(config);
+    LongSupplier clock = System::currentTimeMillis;
+    SipMetrics metrics = new SipMetrics(context.meterRegistry());
+
+    byte[] secret = ServerSecret.loadOrCreate(config.dataDir());
+    NonceService nonces = new NonceService(secret, settings.domain(), settings.nonceLifetime(), clock);
+    DigestAuthenticator authenticator = new DigestAuthenticator(settings.domain(), nonces, settings.digestAlgorithms());
+    credentials = new CredentialCache(context.subscribers()::findSubscriber, CREDENTIAL_TTL, clock);
+    flood = new FloodGuard(settings, clock, metrics::ban);
+
+    location = new LocationService(settings);
+    LocationStore store = new LocationStore(context.database(), location);
+    List<Binding> stored = store.loadBlocking(clock.getAsLong());
+    location.load(stored, clock.getAsLong());
+    location.onChange(store::persist);
+
+    core = vertx.getOrCreateContext();
+    SipTransportOptions options = transportOptions(config);
+    SipIngress ingress = new SipIngress(flood, metrics);
+    transport = new SipTransportLayer(vertx, core, options, ingress);
+    service = new SipService(vertx, settings, transport, new FlowTokens(secret), location, authenticator,
+        credentials, media, hooks, metrics, clock);
+    TransactionLayer transactions = new TransactionLayer(new TransportSender(transport), new VertxTimerService(core),
+        service, TimerConfig.DEFAULT);
+    ingress.setTransactions(transactions);
+    service.setTransactions(transactions);
+    metrics.bindGauges(location::size, transactions::serverTransactionCount, transactions::clientTransactionCount,
+        flood::bannedCount);
+
+    String bind = config.bindAddress();
+    SocketAddress udp = await(transport.listenUdp(bind, config.sipPort()));
+    log.info("SIP UDP listening on {}:{}", bind, udp.port());
+    SocketAddress tcp = await(transport.listenTcp(bind, config.sipPort() == 0 ? 0 : config.sipPort()));
+    log.info("SIP TCP listening on {}:{}", bind, tcp.port());
+    ServerSSLOptions ssl = new ServerSSLOptions().setKeyCertOptions(context.tlsCertificates().keyCertOptions());
+    SocketAddress tls = await(transport.listenTls(bind, config.sipsPort(), ssl));
+    log.info("SIP TLS listening on {}:{}", bind, tls.port());
+    if (config.wsPort().isPresent()) {
+      SocketAddress ws = await(transport.listenWebSocket(bind, config.wsPort().getAsInt(), null));
+      log.info("SIP WS  listening on {}:{}", bind, ws.port());
+    }
+    if (config.wssPort().isPresent()) {
+      SocketAddress wss = await(transport.listenWebSocket(bind, config.wssPort().getAsInt(), ssl));
+      log.info("SIP WSS listening on {}:{}", bind, wss.port());
+    }
+    context.tlsCertificates().onChange(certificates -> transport
+        .updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(certificates.keyCertOptions()))
+        .onFailure(e -> log.error("could not apply the new TLS certificate to SIP TLS/WSS", e)));
+    context.webServer().onWebSocket(webSocket -> {
+      if (!"sip".equals(webSocket.subProtocol())) {
+        webSocket.close((short) 1002, "SIP sub-protocol required");
+        return;
+      }
+      transport.adoptWebSocket(webSocket);
+    });
+    log.info("SIP over WebSocket accepted on the HTTP and HTTPS ports (sub-protocol sip, any path)");
+
+    core.runOnContext(v -> sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> {
+      location.sweep(clock.getAsLong());
+      flood.sweep();
+    }));
+    log.info("SIP registrar/proxy for {} ready ({} stored registration(s) restored)", settings.domain(),
+        stored.size());
+  }
+
+  private static SipTransportOptions transportOptions(Config config) {
+    String advertised = config.publicIp().orElse(null);
+    String bind = config.bindAddress();
+    if (advertised == null) {
+      advertised = bind.equals("0.0.0.0") || bind.equals("::") ? config.domain() : bind;
+    }
+    SipTransportOptions options = new SipTransportOptions().setAdvertisedHost(advertised)
+        .addLocalAlias(config.domain()).addLocalAlias(bind);
+    config.publicIp().ifPresent(options::addLocalAlias);
+    int ws = config.wsPort().orElse(config.httpPort());
+    int wss = config.wssPort().orElse(config.httpsPort());
+    if (ws > 0) {
+      options.setAdvertisedPort(Transport.WS, ws);
+    }
+    if (wss > 0) {
+      options.setAdvertisedPort(Transport.WSS, wss);
+    }
+    return options;
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.await(30, TimeUnit.SECONDS);
+  }
+
+  /** The location table (tests, diagnostics, the push integration). */
+  public LocationService location() {
+    return location;
+  }
+
+  /** The transport layer (actual ports, open connections). */
+  public SipTransportLayer transport() {
+    return transport;
+  }
+
+  public FloodGuard floodGuard() {
+    return flood;
+  }
+
+  /** Forgets a cached password hash (call after a password change or account deletion). */
+  public void invalidateCredentials(String number) {
+    if (credentials != null) {
+      credentials.invalidate(number);
+    }
+  }
+
+  @Override
+  public void stop() throws Exception {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
+    if (transport != null) {
+      try {
+        transport.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("SIP transport did not close cleanly: {}", e.toString());
+      }
+      log.info("SIP listeners closed");
+    }
+  }
+}
