@@ -45,6 +45,17 @@ public final class ConfigKeys {
       .aliases("MY_WSS_PORT").build();
   public static final ConfigKey<PortRange> MEDIA_PORTS = define("MEDIA_PORTS", "30000-31000", Parsers::portRange,
       "UDP port range for the media relay, FIRST-LAST.").build();
+  public static final ConfigKey<Integer> MEDIA_TIMEOUT_SECONDS = define("MEDIA_TIMEOUT_SECONDS", "60",
+      v -> Parsers.integer(v, 5, 86400),
+      "Seconds without any packet (RTP, RTCP, STUN) after which the media relay ends a call.").build();
+  public static final ConfigKey<Integer> MEDIA_HOLD_TIMEOUT_SECONDS = define("MEDIA_HOLD_TIMEOUT_SECONDS", "3600",
+      v -> Parsers.integer(v, 5, 86400),
+      "MEDIA_TIMEOUT_SECONDS while a call is on hold (sendonly/recvonly/inactive), when silence is expected.")
+      .build();
+  public static final ConfigKey<String> MEDIA_NG = define("MEDIA_NG", null,
+      one.webph.server.media.MediaConfigParsers::ngAddress,
+      "host:port of an external relay's NG control socket (webphone relay or rtpengine --listen-ng); unset = the in-process relay on MEDIA_PORTS.")
+      .build();
 
   // ---- storage
   public static final ConfigKey<String> DB_URL = define("DB_URL", null, Parsers::jdbcUrl,

@@ -13,6 +13,7 @@ import one.webph.server.ServerContext;
 import one.webph.server.config.Config;
 import one.webph.server.config.ConfigException;
 import one.webph.server.config.ConfigKeys;
+import one.webph.server.sip.CallHooks;
 import one.webph.webpush.Vapid;
 import one.webph.webpush.VapidKeys;
 import one.webph.webpush.WebPushSender;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Web push: VAPID keys, the push sender, the subscriptions API and the original push server's endpoints, the
- * offline message store and the reject tokens. After {@link #start}, the SIP proxy uses {@link #pushService()},
- * {@link #offlineMessages()} and {@link #rejects()}.
+ * offline message store and the reject tokens. {@link #start} provides {@link PushCallHooks} (held calls, offline
+ * messages) to the SIP component through {@link ServerContext#provide} as its {@link CallHooks}.
  */
 public final class PushComponent implements Component {
   private static final Logger log = LoggerFactory.getLogger(PushComponent.class);
@@ -51,6 +52,7 @@ public final class PushComponent implements Component {
   private RejectRegistry rejects;
   private PushService pushService;
   private PushApi api;
+  private PushCallHooks callHooks;
   private long purgeTimer = -1;
   private long tokenTimer = -1;
 
@@ -79,6 +81,11 @@ public final class PushComponent implements Component {
     Boolean compatSave = config.get(ConfigKeys.PUSH_COMPAT_UNAUTHENTICATED_SAVE);
     api = new PushApi(keys, subscriptions, feedback, rejects, context.subscribers(), auth, Boolean.TRUE.equals(compatSave));
     api.mount(context.webServer().router());
+    // The SIP component (started after this one) takes these as its CallHooks and wires the MESSAGE sender
+    // for stored messages with PushCallHooks.setMessageSender.
+    callHooks = new PushCallHooks(context.vertx(), pushService, offlineMessages, hold, context.meterRegistry());
+    context.provide(CallHooks.class, callHooks);
+    context.provide(PushCallHooks.class, callHooks);
 
     purgeTimer = context.vertx().setPeriodic(1_000, PURGE_INTERVAL.toMillis(), id -> purgeExpiredMessages());
     tokenTimer = context.vertx().setPeriodic(TOKEN_PURGE_INTERVAL.toMillis(), id -> {
@@ -94,6 +101,9 @@ public final class PushComponent implements Component {
 
   @Override
   public void stop() {
+    if (callHooks != null) {
+      callHooks.close();
+    }
     if (context != null) {
       registry(context.vertx()).remove(REGISTRY_KEY);
       context.setPushEnabled(false);
@@ -136,6 +146,11 @@ public final class PushComponent implements Component {
   /** Reject tokens: the proxy registers its 603 listener with {@link RejectRegistry#onReject}. */
   public RejectRegistry rejects() {
     return requireStarted(rejects);
+  }
+
+  /** Held calls and offline messages: the SIP proxy's {@link CallHooks}. */
+  public PushCallHooks callHooks() {
+    return requireStarted(callHooks);
   }
 
   public PushSubscriptionStore subscriptions() {

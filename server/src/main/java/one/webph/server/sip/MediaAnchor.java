@@ -34,6 +34,26 @@ public interface MediaAnchor {
   /** The call ended (BYE, CANCEL, failure, timeout): free the relay ports of this Call-ID. */
   void release(String callId);
 
+  /**
+   * A failure that says which SIP status the branch should get (e.g. 488 for an SDP the relay cannot handle,
+   * 503 when no relay port is free); any other failure of {@link #offer} counts as 488.
+   */
+  class Rejected extends RuntimeException {
+    private final int status;
+
+    public Rejected(int status, String message, Throwable cause) {
+      super(message, cause);
+      if (status < 400 || status > 699) {
+        throw new IllegalArgumentException("a rejection is a 4xx-6xx status, got " + status);
+      }
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
+  }
+
   /** The default: media flows end to end, SDP untouched. */
   MediaAnchor PASS_THROUGH = new MediaAnchor() {
     @Override

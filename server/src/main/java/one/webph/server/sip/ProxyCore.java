@@ -93,6 +93,8 @@ final class ProxyCore {
     final String loopHash;
     final List<Branch> branches = new ArrayList<>();
     boolean finished;
+    /** Branches were cancelled (CANCEL, 2xx/6xx elsewhere, Timer C): no new branch may start. */
+    boolean cancelled;
     boolean cleanupScheduled;
     long timerC = -1;
 
@@ -125,7 +127,7 @@ final class ProxyCore {
 
     @Override
     public void addBranch(one.webph.server.sip.Binding binding) {
-      if (finished) {
+      if (finished || cancelled) {
         return;
       }
       for (Branch b : branches) {
@@ -191,17 +193,19 @@ final class ProxyCore {
     boolean offer = out.body().length > 0 && isSdp(out.contentType())
         && (out.isMethod(SipMethod.INVITE) || out.isMethod(SipMethod.UPDATE));
     if (offer) {
-      body = media.offer(leg(call, branch, call.server.flow().transport(), outTransport), out.body());
+      body = media.offer(leg(call, branch, peer(call.server.flow().transport(), out.body()), peer(outTransport, null)),
+          out.body());
     }
     body.onComplete(ar -> {
-      if (call.finished) {
+      if (call.finished || call.cancelled) {
         // answered or cancelled while the media anchor prepared the offer: this branch never starts
         branchDone(branch, SipService.localResponse(call.server.request(), 487, "Request Terminated"), true);
         return;
       }
       if (ar.failed()) {
         log.warn("media anchor refused the offer of {}: {}", call.request.callId(), ar.cause().toString());
-        branchDone(branch, SipService.localResponse(call.server.request(), 488, "Not Acceptable Here"), true);
+        int status = ar.cause() instanceof MediaAnchor.Rejected r ? r.status() : 488;
+        branchDone(branch, SipService.localResponse(call.server.request(), status, null), true);
         return;
       }
       if (offer) {
@@ -223,13 +227,26 @@ final class ProxyCore {
     });
   }
 
-  private static MediaAnchor.Leg leg(Call call, Branch branch, Transport from, Transport to) {
+  private static MediaAnchor.Leg leg(Call call, Branch branch, MediaAnchor.Peer from, MediaAnchor.Peer to) {
     return new MediaAnchor.Leg(call.request.callId(), call.request.fromTag(),
-        Integer.toHexString(System.identityHashCode(branch)), peer(from), peer(to));
+        Integer.toHexString(System.identityHashCode(branch)), from, to);
   }
 
-  private static MediaAnchor.Peer peer(Transport t) {
-    return t.isWebSocket() ? MediaAnchor.Peer.BROWSER : MediaAnchor.Peer.PHONE;
+  /**
+   * A browser is reached over WebSocket, or recognised by its SDP (ICE + DTLS-SRTP); anything else is a phone
+   * that wants plain RTP.
+   */
+  static MediaAnchor.Peer peer(Transport transport, byte[] sdp) {
+    if (transport.isWebSocket()) {
+      return MediaAnchor.Peer.BROWSER;
+    }
+    if (sdp != null && sdp.length > 0) {
+      String text = new String(sdp, java.nio.charset.StandardCharsets.UTF_8);
+      if (text.contains("a=ice-ufrag") && text.contains("a=fingerprint")) {
+        return MediaAnchor.Peer.BROWSER;
+      }
+    }
+    return MediaAnchor.Peer.PHONE;
   }
 
   private static boolean isSdp(String contentType) {
@@ -295,11 +312,14 @@ final class ProxyCore {
   private void relayWithAnswer(Call call, Branch branch, SipResponse up, boolean fin) {
     boolean answer = up.body().length > 0 && isSdp(up.contentType()) && call.isInvite();
     Future<byte[]> body = answer
-        ? media.answer(leg(call, branch, branch.target.hop().transport(), call.server.flow().transport()), up.body())
+        ? media.answer(leg(call, branch, peer(branch.target.hop().transport(), up.body()),
+            peer(call.server.flow().transport(), call.request.body())), up.body())
         : Future.succeededFuture(up.body());
     body.onComplete(ar -> {
       if (ar.succeeded() && answer) {
         up.setBody(ar.result(), up.contentType());
+      } else if (ar.failed()) {
+        log.warn("media anchor failed on the answer of {}: {}", call.request.callId(), ar.cause().toString());
       }
       metrics.response(call.request.method(), up.status());
       call.server.sendResponse(up);
@@ -360,6 +380,7 @@ final class ProxyCore {
   }
 
   private void cancelPending(Call call, Branch except) {
+    call.cancelled = true;
     for (Branch b : call.branches) {
       if (b != except && !b.isDone() && b.transaction != null) {
         b.transaction.cancel();
@@ -374,6 +395,7 @@ final class ProxyCore {
     }
     log.debug("Timer C fired for {}", call.request.callId());
     // RFC 3261 16.8: CANCEL branches that ring, treat the others as 408. The caller gets 408 either way.
+    call.cancelled = true;
     for (Branch b : call.branches) {
       if (!b.isDone()) {
         if (b.transaction != null) {

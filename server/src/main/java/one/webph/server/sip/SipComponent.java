@@ -64,6 +64,9 @@ public final class SipComponent implements Component {
   public void start(ServerContext context) throws Exception {
     Config config = context.config();
     vertx = context.vertx();
+    // provided by the media (issue 4) and push (issue 5) components when they started before this one
+    context.service(MediaAnchor.class).ifPresent(this::setMediaAnchor);
+    context.service(CallHooks.class).ifPresent(this::setCallHooks);
     // Media relay and push integration come from components started earlier, when present.
     media = context.service(MediaAnchor.class).orElse(media);
     hooks = context.service(CallHooks.class).orElse(hooks);
@@ -88,7 +91,7 @@ public final class SipComponent implements Component {
     SipIngress ingress = new SipIngress(flood, metrics);
     transport = new SipTransportLayer(vertx, core, options, ingress);
     service = new SipService(vertx, settings, transport, new FlowTokens(secret), location, authenticator,
-        credentials, media, hooks, metrics, clock);
+        credentials, delegatingMedia(), delegatingHooks(), metrics, clock);
     TransactionLayer transactions = new TransactionLayer(new TransportSender(transport), new VertxTimerService(core),
         service, TimerConfig.DEFAULT);
     ingress.setTransactions(transactions);
@@ -128,8 +131,11 @@ public final class SipComponent implements Component {
       location.sweep(clock.getAsLong());
       flood.sweep();
     }));
-    log.info("SIP registrar/proxy for {} ready ({} stored registration(s) restored)", settings.domain(),
-        stored.size());
+    context.provide(LocationService.class, location);
+    context.provide(SipComponent.class, this);
+    log.info("SIP registrar/proxy for {} ready ({} stored registration(s) restored; media: {}, hooks: {})",
+        settings.domain(), stored.size(), media == MediaAnchor.PASS_THROUGH ? "pass-through" : "anchored",
+        hooks == CallHooks.DEFAULT ? "default" : hooks.getClass().getSimpleName());
   }
 
   private static SipTransportOptions transportOptions(Config config) {
@@ -154,6 +160,66 @@ public final class SipComponent implements Component {
 
   private static <T> T await(Future<T> future) throws Exception {
     return future.await(30, TimeUnit.SECONDS);
+  }
+
+  /** Plugs in the media anchor (issue 4); calls already running keep going through the new one. */
+  public void setMediaAnchor(MediaAnchor media) {
+    this.media = java.util.Objects.requireNonNull(media);
+  }
+
+  /** Plugs in the push / held-call hooks (issue 5). */
+  public void setCallHooks(CallHooks hooks) {
+    this.hooks = java.util.Objects.requireNonNull(hooks);
+  }
+
+  private MediaAnchor delegatingMedia() {
+    return new MediaAnchor() {
+      @Override
+      public Future<byte[]> offer(Leg leg, byte[] sdp) {
+        return media.offer(leg, sdp);
+      }
+
+      @Override
+      public Future<byte[]> answer(Leg leg, byte[] sdp) {
+        return media.answer(leg, sdp);
+      }
+
+      @Override
+      public void release(String callId) {
+        media.release(callId);
+      }
+    };
+  }
+
+  private CallHooks delegatingHooks() {
+    return new CallHooks() {
+      @Override
+      public void onCallToNumber(String number, one.webph.sip.message.SipRequest invite, List<Binding> bindings,
+          PendingCall call) {
+        hooks.onCallToNumber(number, invite, bindings, call);
+      }
+
+      @Override
+      public boolean onNoContact(String number, one.webph.sip.message.SipRequest invite, PendingCall call) {
+        return hooks.onNoContact(number, invite, call);
+      }
+
+      @Override
+      public boolean onMessageNoContact(String number, one.webph.sip.message.SipRequest message,
+          PendingCall request) {
+        return hooks.onMessageNoContact(number, message, request);
+      }
+
+      @Override
+      public void onNewBinding(Binding binding, List<PendingCall> ringing) {
+        hooks.onNewBinding(binding, ringing);
+      }
+
+      @Override
+      public void onCallAbandoned(String number, one.webph.sip.message.SipRequest invite) {
+        hooks.onCallAbandoned(number, invite);
+      }
+    };
   }
 
   /** The location table (tests, diagnostics, the push integration). */

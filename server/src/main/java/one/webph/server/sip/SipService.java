@@ -83,13 +83,23 @@ public final class SipService implements TransactionUser {
   @Override
   public void onRequest(ServerTransaction transaction, SipRequest request) {
     metrics.request(request.method());
+    guarded(transaction, () -> route(transaction, request));
+  }
+
+  /**
+   * Runs a routing step; a failure (a malformed header only noticed now by a typed accessor, or a bug) is
+   * answered with 500 instead of leaving the client waiting for a response.
+   */
+  private void guarded(ServerTransaction st, Runnable step) {
     try {
-      route(transaction, request);
+      step.run();
     } catch (RuntimeException e) {
-      // A malformed header only noticed now (typed access) or a bug: answer instead of leaving the client waiting.
+      SipRequest request = st.request();
       log.warn("failed to route {} {}: {}", request.method(), request.requestUri(), e.toString());
       log.debug("routing failure", e);
-      reply(transaction, 500, "Server Internal Error");
+      if (!isAnswered(st)) {
+        reply(st, 500, "Server Internal Error");
+      }
     }
   }
 
@@ -205,7 +215,7 @@ public final class SipService implements TransactionUser {
       reply(st, 404, "Not Found");
       return;
     }
-    credentials.find(number).onComplete(ar -> {
+    credentials.find(number).onComplete(ar -> guarded(st, () -> {
       if (isAnswered(st)) {
         return; // cancelled meanwhile
       }
@@ -220,7 +230,7 @@ public final class SipService implements TransactionUser {
         return;
       }
       callNumber(st, request, number);
-    });
+    }));
   }
 
   /** Location lookup and parallel forking to every contact of the number (the hooks may hold the call). */
@@ -309,7 +319,7 @@ public final class SipService implements TransactionUser {
       reply(st, 400, "Bad Credentials");
       return;
     }
-    credentials.find(user).onComplete(ar -> {
+    credentials.find(user).onComplete(ar -> guarded(st, () -> {
       if (isAnswered(st)) {
         return;
       }
@@ -331,7 +341,7 @@ public final class SipService implements TransactionUser {
         }
         default -> challenge(st, request, proxyAuth, false);
       }
-    });
+    }));
   }
 
   private void challenge(ServerTransaction st, SipRequest request, boolean proxyAuth, boolean stale) {

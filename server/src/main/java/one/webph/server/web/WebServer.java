@@ -79,6 +79,11 @@ public final class WebServer {
     this.webSocketHandler = handler;
   }
 
+  /** The current WebSocket handler (tests swap it and put it back). */
+  Handler<ServerWebSocket> webSocketHandler() {
+    return webSocketHandler;
+  }
+
   /** Starts listening on HTTP_PORT and HTTPS_PORT (one log line each). Blocks until both are bound or failed. */
   public Future<Void> listen() {
     mountStaticFiles();

@@ -1,0 +1,455 @@
+package one.webph.server.media;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import one.webph.media.ng.NgException;
+import one.webph.media.relay.EndReason;
+import one.webph.media.relay.LegOptions;
+import one.webph.media.relay.MediaControl;
+import one.webph.media.relay.SessionStatistics;
+import one.webph.server.sip.MediaAnchor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Anchors every call's media in the relay ({@link MediaControl}: the in-process {@code MediaRelay} or an NG
+ * client), as Kamailio's rtpengine_offer/answer/delete did: the proxy's offers become relay offers, its 183/2xx
+ * answers relay answers, the end of the call a delete.
+ *
+ * <p>Leg kinds: the recipient of an offer is a browser when the proxy reaches it over WebSocket, a plain RTP phone
+ * otherwise ({@link LegOptions#browser}/{@link LegOptions#plain}); the sender's kind is not taken from its
+ * transport but from its SDP (the relay reads UDP/TLS/RTP/SAVPF + ICE as WebRTC, RTP/AVP as plain), so a SIP
+ * client on TCP that offers DTLS-SRTP is handled as WebRTC, and answers use {@link LegOptions#sameAsSdp}.
+ *
+ * <p>Forking: one relay session per Call-ID and kind of callee. Branches to callees of the same kind share it
+ * (the first branch's offer allocates; later branches with the same SDP get the same result, since the relay is
+ * keyed by Call-ID + From tag); when one call forks to a browser and to a phone, the second kind gets its own
+ * session under {@code <Call-ID>~phone} / {@code <Call-ID>~browser}, each answer goes to the session of its
+ * branch, and release deletes them all.
+ *
+ * <p>Tags: {@link MediaAnchor.Leg} carries the From tag only, so the callee side is named {@link #CALLEE_TAG}
+ * towards the relay; a re-INVITE from the callee (From tag different from the caller's) is sent as an offer
+ * from that tag, which the relay applies in the reverse direction.
+ *
+ * <p>Inactivity: the anchor, not the relay, decides when an answered call has gone silent. The relay counts
+ * silence from the session's creation, which would end calls that ring longer than the timeout; here the clock
+ * starts again at every offer and answer (see {@link #checkInactivity}). The relay's own timeouts are set
+ * longer (by {@code INVITE_TIMEOUT_SECONDS}) by {@link MediaComponent} so they only catch leaks.
+ *
+ * <p>Threading: the proxy calls from its event loop; the futures returned complete on the caller's context
+ * (relay results arrive on the relay's loops). State per call is guarded by the call's monitor.
+ */
+public final class RelayMediaAnchor implements MediaAnchor {
+  private static final Logger log = LoggerFactory.getLogger(RelayMediaAnchor.class);
+  /** To tag given to the relay for the callee side of every session. */
+  static final String CALLEE_TAG = "webphone-callee";
+
+  private final Vertx vertx;
+  private final MediaControl control;
+  private final String advertisedAddress;
+  private final long operationTimeoutMillis;
+  private final Duration inactivityTimeout;
+  private final Duration holdTimeout;
+  private final Map<String, CallMedia> calls = new ConcurrentHashMap<>();
+  private final Map<String, CallMedia> byRelayId = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
+  private long checkTimer = -1;
+
+  /** A relay session: one callee kind of one call. */
+  private static final class RelaySession {
+    final String relayId;
+    final Peer calleeKind;
+    /** The last offer sent and its result, reused for forked branches offering the same SDP. */
+    String offerTag;
+    byte[] offerSdp;
+    Future<byte[]> offerResult;
+    boolean established;
+    /** When signalling last touched the session: silence is counted from here at the earliest. */
+    long lastSignallingMillis = System.currentTimeMillis();
+    boolean answered;
+
+    RelaySession(String relayId, Peer calleeKind) {
+      this.relayId = relayId;
+      this.calleeKind = calleeKind;
+    }
+  }
+
+  /** Everything anchored for one Call-ID. */
+  private static final class CallMedia {
+    final String callId;
+    final String callerTag;
+    final Map<Peer, RelaySession> sessions = new EnumMap<>(Peer.class);
+    final Map<String, Peer> branches = new HashMap<>();
+    /** The kind of callee whose answer came last: the session carrying the dialog's media. */
+    Peer answered;
+    boolean released;
+
+    CallMedia(String callId, String callerTag) {
+      this.callId = callId;
+      this.callerTag = callerTag;
+    }
+  }
+
+  /**
+   * @param advertisedAddress the relay address written into SDP (ignored by an NG relay, which uses its own)
+   * @param operationTimeout  longest wait for one relay operation before the branch fails (never hang a call)
+   * @param inactivityTimeout silence after which an answered call's media is declared dead
+   * @param holdTimeout       the same while the call is on hold
+   */
+  public RelayMediaAnchor(Vertx vertx, MediaControl control, String advertisedAddress, Duration operationTimeout,
+      Duration inactivityTimeout, Duration holdTimeout) {
+    this.vertx = vertx;
+    this.control = control;
+    this.advertisedAddress = advertisedAddress;
+    this.operationTimeoutMillis = operationTimeout.toMillis();
+    this.inactivityTimeout = inactivityTimeout;
+    this.holdTimeout = holdTimeout;
+    // LegOptions validates the address; fail at construction rather than on the first call.
+    LegOptions.plain(advertisedAddress);
+  }
+
+  /** Starts the periodic inactivity check (every tenth of the timeout, between 200 ms and 5 s). */
+  public synchronized void start() {
+    if (checkTimer < 0) {
+      long period = Math.max(200, Math.min(5_000, inactivityTimeout.toMillis() / 10));
+      checkTimer = vertx.setPeriodic(period, id -> checkInactivity(System.currentTimeMillis()));
+    }
+  }
+
+  public synchronized void stop() {
+    if (checkTimer >= 0) {
+      vertx.cancelTimer(checkTimer);
+      checkTimer = -1;
+    }
+  }
+
+  /**
+   * Registers who is told (with the Call-ID) when a call's media ended without a SIP request: silence, lost ICE
+   * consent or a failed DTLS handshake. The proxy should then end the call with a BYE to both sides.
+   * Called on a Vert.x event loop.
+   */
+  public void onMediaEnded(Consumer<String> listener) {
+    endListeners.add(listener);
+  }
+
+  // ---------------------------------------------------------------- MediaAnchor
+
+  @Override
+  public Future<byte[]> offer(Leg leg, byte[] sdp) {
+    CallMedia call = calls.computeIfAbsent(leg.callId(), id -> new CallMedia(id, leg.fromTag()));
+    boolean fromCaller = leg.fromTag().equals(call.callerTag);
+    // The session is chosen by the callee's kind: the recipient of the caller's offers, the sender of the callee's.
+    Peer calleeKind = fromCaller ? leg.to() : leg.from();
+    String relayTag = fromCaller ? call.callerTag : CALLEE_TAG;
+    RelaySession session;
+    synchronized (call) {
+      if (call.released) {
+        return Future.failedFuture(new MediaAnchorException(503, "call " + leg.callId() + " already ended"));
+      }
+      session = call.sessions.get(calleeKind);
+      if (session == null) {
+        String relayId = call.sessions.isEmpty() ? call.callId
+            : call.callId + "~" + calleeKind.name().toLowerCase(java.util.Locale.ROOT);
+        session = new RelaySession(relayId, calleeKind);
+        call.sessions.put(calleeKind, session);
+        byRelayId.put(relayId, call);
+      }
+      call.branches.put(leg.branch(), calleeKind);
+      session.lastSignallingMillis = System.currentTimeMillis();
+      if (session.offerResult != null && relayTag.equals(session.offerTag) && Arrays.equals(sdp, session.offerSdp)
+          && !session.offerResult.failed()) {
+        return session.offerResult; // another branch of the same fork: same ports, same SDP
+      }
+      LegOptions recipient = leg.to() == Peer.BROWSER ? LegOptions.browser(advertisedAddress)
+          : LegOptions.plain(advertisedAddress);
+      RelaySession s = session;
+      session.offerTag = relayTag;
+      session.offerSdp = sdp.clone();
+      Future<byte[]> result = onCallerContext(control.offer(s.relayId, relayTag, text(sdp), recipient), "offer")
+          .transform(ar -> settleOffer(call, s, ar.succeeded() ? null : ar.cause(),
+              ar.succeeded() ? bytes(ar.result()) : null));
+      // (a relay failing at once has already settled: a failed result is never reused)
+      session.offerResult = result;
+      return result;
+    }
+  }
+
+  private Future<byte[]> settleOffer(CallMedia call, RelaySession session, Throwable error, byte[] result) {
+    boolean released;
+    boolean firstOffer;
+    synchronized (call) {
+      released = call.released;
+      firstOffer = !session.established;
+      if (error == null) {
+        session.established = true;
+      } else {
+        session.offerResult = null; // a retry (e.g. a later branch) asks the relay again
+        if (firstOffer && call.sessions.get(session.calleeKind) == session) {
+          // The relay keeps nothing of a rejected first offer; forget the session so it cannot leak.
+          call.sessions.remove(session.calleeKind);
+          byRelayId.remove(session.relayId, call);
+          if (call.sessions.isEmpty()) {
+            calls.remove(call.callId, call);
+          }
+        }
+      }
+    }
+    if (error != null) {
+      MediaAnchorException failure = classify("offer", call.callId, error);
+      log.info("call {}: media offer refused ({}): {}", call.callId, failure.sipStatus(), failure.getMessage());
+      if (firstOffer) {
+        deleteQuietly(session.relayId); // an NG relay may have created state before rejecting
+      }
+      return Future.failedFuture(failure);
+    }
+    if (released) {
+      // The call ended (CANCEL, failure) while the relay allocated: free what the offer created.
+      deleteQuietly(session.relayId);
+      return Future.failedFuture(new MediaAnchorException(503, "call " + call.callId + " ended during the offer"));
+    }
+    return Future.succeededFuture(result);
+  }
+
+  @Override
+  public Future<byte[]> answer(Leg leg, byte[] sdp) {
+    CallMedia call = calls.get(leg.callId());
+    if (call == null) {
+      return Future.failedFuture(new MediaAnchorException(488, "no media session for call " + leg.callId()
+          + " (answer without an anchored offer)"));
+    }
+    boolean offerFromCaller = leg.fromTag().equals(call.callerTag);
+    RelaySession session;
+    synchronized (call) {
+      Peer kind = call.branches.get(leg.branch());
+      if (kind == null) {
+        kind = offerFromCaller ? leg.from() : leg.to();
+      }
+      session = call.released ? null : call.sessions.get(kind);
+      if (session == null) {
+        return Future.failedFuture(new MediaAnchorException(488, "no media session for call " + leg.callId()
+            + " toward a " + kind.name().toLowerCase(java.util.Locale.ROOT)));
+      }
+      session.lastSignallingMillis = System.currentTimeMillis();
+    }
+    String fromTag = offerFromCaller ? call.callerTag : CALLEE_TAG;
+    String toTag = offerFromCaller ? CALLEE_TAG : call.callerTag;
+    RelaySession s = session;
+    return onCallerContext(control.answer(s.relayId, fromTag, toTag, text(sdp),
+        LegOptions.sameAsSdp(advertisedAddress)), "answer")
+        .transform(ar -> {
+          if (ar.failed()) {
+            MediaAnchorException failure = classify("answer", call.callId, ar.cause());
+            log.info("call {}: media answer refused: {}", call.callId, failure.getMessage());
+            return Future.failedFuture(failure);
+          }
+          synchronized (call) {
+            call.answered = s.calleeKind;
+            s.answered = true;
+            s.lastSignallingMillis = System.currentTimeMillis();
+          }
+          return Future.succeededFuture(bytes(ar.result()));
+        });
+  }
+
+  @Override
+  public void release(String callId) {
+    CallMedia call = calls.remove(callId);
+    if (call != null) {
+      for (String relayId : forget(call)) {
+        deleteQuietly(relayId);
+      }
+    }
+  }
+
+  /** Statistics of the call's media (the answered session, else the first), or null when nothing is anchored. */
+  public Future<SessionStatistics> statistics(String callId) {
+    CallMedia call = calls.get(callId);
+    String relayId;
+    if (call == null) {
+      return Future.succeededFuture(null);
+    }
+    synchronized (call) {
+      RelaySession s = call.answered != null ? call.sessions.get(call.answered)
+          : call.sessions.values().stream().findFirst().orElse(null);
+      if (s == null) {
+        return Future.succeededFuture(null);
+      }
+      relayId = s.relayId;
+    }
+    return onCallerContext(control.statistics(relayId), "report statistics");
+  }
+
+  /** Calls with anchored media right now. */
+  public int callCount() {
+    return calls.size();
+  }
+
+  /** Relay sessions this anchor holds (more than calls while a call forks to browsers and phones). */
+  public int sessionCount() {
+    return byRelayId.size();
+  }
+
+  // ---------------------------------------------------------------- media ending on its own
+
+  /**
+   * The relay ended a session by itself (its {@code SessionEndListener}). A session that carried the call's
+   * media (the answered one, or the only one) ends the call; a losing fork's session just goes away. The relay
+   * closing (server shutdown) is not reported: the SIP side is stopping too.
+   */
+  public void relayEnded(String relayId, EndReason reason) {
+    CallMedia call = byRelayId.get(relayId);
+    if (call == null) {
+      return;
+    }
+    boolean endsCall;
+    synchronized (call) {
+      RelaySession session = call.sessions.values().stream().filter(s -> s.relayId.equals(relayId)).findFirst()
+          .orElse(null);
+      if (session == null || call.released) {
+        return;
+      }
+      endsCall = call.answered == session.calleeKind || call.sessions.size() == 1;
+      call.sessions.remove(session.calleeKind);
+      byRelayId.remove(relayId, call);
+      if (!endsCall) {
+        return;
+      }
+    }
+    endCall(call, reason.name().toLowerCase(java.util.Locale.ROOT), reason != EndReason.RELAY_CLOSED);
+  }
+
+  /**
+   * Ends answered calls whose media has been silent for the timeout (the hold timeout while on hold), counting
+   * from the last packet or the last offer/answer, whichever is later.
+   */
+  void checkInactivity(long nowMillis) {
+    for (CallMedia call : calls.values()) {
+      RelaySession session;
+      long since;
+      synchronized (call) {
+        session = call.released || call.answered == null ? null : call.sessions.get(call.answered);
+        if (session == null) {
+          continue;
+        }
+        since = session.lastSignallingMillis;
+      }
+      control.statistics(session.relayId).onSuccess(stats -> {
+        if (stats == null) {
+          return; // the session is gone; relayEnded or release took care of it
+        }
+        long last = Math.max(since, stats.lastActivity() == null ? 0 : stats.lastActivity().toEpochMilli());
+        Duration limit = stats.onHold() ? holdTimeout : inactivityTimeout;
+        if (nowMillis - last >= limit.toMillis()) {
+          synchronized (call) {
+            if (call.released || session.lastSignallingMillis != since) {
+              return; // ended meanwhile, or a re-INVITE just touched it
+            }
+          }
+          endCall(call, "no media for " + limit.toSeconds() + " s", true);
+        }
+      }).onFailure(e -> log.debug("call {}: media statistics unavailable: {}", call.callId, e.toString()));
+    }
+  }
+
+  private void endCall(CallMedia call, String why, boolean tellProxy) {
+    if (!calls.remove(call.callId, call)) {
+      return;
+    }
+    List<String> relayIds = forget(call);
+    for (String relayId : relayIds) {
+      deleteQuietly(relayId);
+    }
+    if (!tellProxy) {
+      return;
+    }
+    log.info("call {}: media ended ({}), the call should be hung up", call.callId, why);
+    for (Consumer<String> listener : endListeners) {
+      try {
+        listener.accept(call.callId);
+      } catch (RuntimeException e) {
+        log.warn("media end listener failed for call {}", call.callId, e);
+      }
+    }
+  }
+
+  /** Marks the call released and returns the relay ids of its sessions (no longer tracked). */
+  private List<String> forget(CallMedia call) {
+    List<String> relayIds = new ArrayList<>();
+    synchronized (call) {
+      call.released = true;
+      for (RelaySession s : call.sessions.values()) {
+        relayIds.add(s.relayId);
+        byRelayId.remove(s.relayId, call);
+      }
+      call.sessions.clear();
+      call.branches.clear();
+    }
+    return relayIds;
+  }
+
+  private void deleteQuietly(String relayId) {
+    control.delete(relayId).onFailure(e -> log.warn("media relay delete of {} failed: {}", relayId, e.toString()));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * Bounds a relay operation by the operation timeout and completes on the calling context, so the proxy's
+   * single-threaded state is only touched from its own event loop.
+   */
+  private <T> Future<T> onCallerContext(Future<T> operation, String what) {
+    Context context = Vertx.currentContext();
+    Promise<T> promise = Promise.promise();
+    long timer = vertx.setTimer(operationTimeoutMillis, id -> promise.tryFail(new MediaAnchorException(503,
+        "media relay did not " + what + " within " + operationTimeoutMillis + " ms")));
+    operation.onComplete(ar -> {
+      Runnable deliver = () -> {
+        vertx.cancelTimer(timer);
+        if (ar.succeeded()) {
+          promise.tryComplete(ar.result());
+        } else {
+          promise.tryFail(ar.cause());
+        }
+      };
+      if (context == null || context == Vertx.currentContext()) {
+        deliver.run();
+      } else {
+        context.runOnContext(v -> deliver.run());
+      }
+    });
+    return promise.future();
+  }
+
+  /** 488 for SDP the relay cannot use, 503 for a relay that is unavailable. */
+  static MediaAnchorException classify(String operation, String callId, Throwable error) {
+    if (error instanceof MediaAnchorException e) {
+      return e;
+    }
+    boolean badSdp = error instanceof IllegalArgumentException
+        || (error instanceof NgException ng && !ng.isTimeout());
+    return new MediaAnchorException(badSdp ? 488 : 503, "media relay refused the " + operation + " of call "
+        + callId + ": " + error.getMessage(), error);
+  }
+
+  /** SDP is UTF-8 text (RFC 8866 section 5). */
+  private static String text(byte[] sdp) {
+    return new String(sdp, StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(String sdp) {
+    return sdp.getBytes(StandardCharsets.UTF_8);
+  }
+}
