@@ -52,7 +52,12 @@ export async function enablePush(api: ApiClient, credentials: Credentials, stora
       await sub.unsubscribe();
       sub = null;
     }
-    sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(key) });
+    // A browser that cannot reach its push service never settles subscribe(): give up after a while so the app
+    // can say plainly that calls only ring while it is open.
+    sub ??= await withTimeout(
+      reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(key) }),
+      SUBSCRIBE_TIMEOUT_MS,
+    );
     await api.saveSubscription(credentials, sub.toJSON());
     await storage.kvSet('pushEndpoint', sub.endpoint);
     return 'enabled';
@@ -60,4 +65,17 @@ export async function enablePush(api: ApiClient, credentials: Credentials, stora
     console.warn('push subscription failed', e);
     return 'failed';
   }
+}
+
+const SUBSCRIBE_TIMEOUT_MS = 10_000;
+
+/** Rejects when the promise has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => { clearTimeout(timer); resolve(value); },
+      (error) => { clearTimeout(timer); reject(error); },
+    );
+  });
 }

@@ -49,8 +49,8 @@ public final class ServerApp {
         one.webph.server.acme.AcmeComponent::new, // first: a stored ACME certificate is in place before TLS listeners
         NumbersComponent::new,
         one.webph.server.push.PushComponent::new, // before SIP: the proxy's push hooks use it
+        one.webph.server.media.MediaComponent::new, // before SIP: the proxy anchors media through it
         SipComponent::new
-        // media relay: one.webph.server.media
     );
   }
 

@@ -498,7 +498,8 @@ final class ProxyCore {
     response.removeHeader(LOCAL_MARK);
     metrics.response(call.request.method(), response.status());
     call.server.sendResponse(response);
-    if (call.isInvite() && response.status() >= 300) {
+    if (call.isInvite() && response.status() >= 300 && call.request.toTag() == null) {
+      // only a failed initial INVITE ends the media; a refused re-INVITE (491, 488) leaves the call up
       media.release(call.request.callId());
     }
     cleanupIfDone(call);

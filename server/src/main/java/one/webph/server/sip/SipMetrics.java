@@ -24,13 +24,13 @@ public final class SipMetrics {
   /** Gauges read from live state: active registrations, transactions, banned sources. */
   public void bindGauges(Supplier<Number> registrations, Supplier<Number> serverTransactions,
       Supplier<Number> clientTransactions, Supplier<Number> bannedSources) {
-    Gauge.builder("sip.registrations.active", registrations, s -> s.get().doubleValue())
+    Gauge.builder("sip.registrations.active", registrations, s -> s.get().doubleValue()).strongReference(true)
         .description("Registered contacts held by the registrar").register(registry);
-    Gauge.builder("sip.transactions", serverTransactions, s -> s.get().doubleValue()).tag("side", "server")
+    Gauge.builder("sip.transactions", serverTransactions, s -> s.get().doubleValue()).strongReference(true).tag("side", "server")
         .description("Live SIP transactions").register(registry);
-    Gauge.builder("sip.transactions", clientTransactions, s -> s.get().doubleValue()).tag("side", "client")
+    Gauge.builder("sip.transactions", clientTransactions, s -> s.get().doubleValue()).strongReference(true).tag("side", "client")
         .description("Live SIP transactions").register(registry);
-    Gauge.builder("sip.flood.banned", bannedSources, s -> s.get().doubleValue())
+    Gauge.builder("sip.flood.banned", bannedSources, s -> s.get().doubleValue()).strongReference(true)
         .description("Source IPs currently banned").register(registry);
   }
 

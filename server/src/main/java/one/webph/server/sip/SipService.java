@@ -2,6 +2,7 @@ package one.webph.server.sip;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -347,7 +348,14 @@ public final class SipService implements TransactionUser {
   private void challenge(ServerTransaction st, SipRequest request, boolean proxyAuth, boolean stale) {
     SipResponse r = proxyAuth ? localResponse(request, 407, "Proxy Authentication Required")
         : localResponse(request, 401, "Unauthorized");
-    for (AuthHeader h : authenticator.challenges(stale)) {
+    List<AuthHeader> challenges = new ArrayList<>(authenticator.challenges(stale));
+    if (st.flow().transport().isWebSocket()) {
+      // JsSIP (the app) keeps only the LAST challenge header and answers only MD5, while sipp and many desk
+      // phones read only the FIRST: browsers get MD5 last (the RFC 8760 order, strongest first), others the
+      // configured order (MD5 first by default).
+      challenges.sort(java.util.Comparator.comparing(h -> "MD5".equalsIgnoreCase(h.param("algorithm"))));
+    }
+    for (AuthHeader h : challenges) {
       r.addHeader(proxyAuth ? SipHeaders.PROXY_AUTHENTICATE : SipHeaders.WWW_AUTHENTICATE, h.toString());
     }
     send(st, r);

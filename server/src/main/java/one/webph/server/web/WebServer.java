@@ -277,7 +277,12 @@ public final class WebServer {
     router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       String path = ctx.request().path();
       String cacheControl = cacheControl(path);
-      ctx.addHeadersEndHandler(v -> ctx.response().headers().set("Cache-Control", cacheControl));
+      ctx.addHeadersEndHandler(v -> {
+        ctx.response().headers().set("Cache-Control", cacheControl);
+        if (path.endsWith(".webmanifest")) {
+          ctx.response().headers().set("Content-Type", "application/manifest+json"); // not in Vert.x's MIME table
+        }
+      });
       ctx.next();
     }).handler(files);
   }

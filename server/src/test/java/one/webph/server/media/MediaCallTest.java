@@ -1,7 +1,6 @@
 package one.webph.server.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -47,10 +46,7 @@ class MediaCallTest {
     sipPort = freePort();
     server = TestServer.start(Map.of("SIP_PORT", Integer.toString(sipPort), "DOMAIN", "localhost",
         "MEDIA_PORTS", MIN_PORT + "-" + MAX_PORT));
-    // Until ServerApp.components() lists MediaComponent (it needs the current media jar installed), skip.
-    // TODO(lead): remove this assumption once the line is in.
-    assumeTrue(server.app().context().service(RelayMediaAnchor.class).isPresent(),
-        "MediaComponent is not in ServerApp.components()");
+    assertThat(server.app().context().service(RelayMediaAnchor.class)).as("MediaComponent is started").isPresent();
     for (String number : new String[] {CALLER, CALLEE}) {
       server.app().context().subscribers().create(number, PASSWORD, null).await(10, TimeUnit.SECONDS);
     }
