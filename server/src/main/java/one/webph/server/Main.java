@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     description = "webph.one server: web app, number allocation, SIP registrar/proxy, media relay, web push.",
     subcommands = {ServeCommand.class, NumbersCommand.class, DbCommand.class, ConfigCommand.class,
         one.webph.server.acme.AcmeCommand.class,
+        one.webph.server.migration.ImportCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static final int EXIT_FAILURE = 1;

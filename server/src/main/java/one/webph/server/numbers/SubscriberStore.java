@@ -90,6 +90,35 @@ public final class SubscriberStore {
     });
   }
 
+  /**
+   * Stores hashes computed elsewhere (the import from the original Kamailio database): inserts the subscriber,
+   * or replaces an existing number's domain, hashes and email (not its disabled flag or creation time).
+   * {@code ha1Sha256} may be null when only the MD5 HA1 is known. Returns true when a row was inserted.
+   */
+  public Future<Boolean> putWithHashes(Subscriber subscriber) {
+    validateNumber(subscriber.number());
+    return database.call(connection -> {
+      for (int attempt = 0; attempt < 2; attempt++) {
+        try (PreparedStatement update = connection.prepareStatement(
+            "UPDATE subscribers SET domain = ?, ha1 = ?, ha1_sha256 = ?, email = ? WHERE number = ?")) {
+          update.setString(1, subscriber.domain());
+          update.setString(2, subscriber.ha1());
+          update.setString(3, subscriber.ha1Sha256());
+          update.setString(4, subscriber.email());
+          update.setString(5, subscriber.number());
+          if (update.executeUpdate() > 0) {
+            return false;
+          }
+        }
+        if (insert(connection, subscriber)) {
+          return true;
+        }
+        // Created concurrently between the update and the insert: update it on the second pass.
+      }
+      throw new IllegalStateException("subscriber " + subscriber.number() + " changes concurrently");
+    });
+  }
+
   /** Enables or disables an account (a disabled account cannot register); false if no such number. */
   public Future<Boolean> setDisabled(String number, boolean disabled) {
     return database.call(connection -> {
