@@ -51,6 +51,8 @@ final class MediaSession {
     final RelayMode mode;
     private final Instant created = Instant.now();
     private volatile long lastActivityMillis = System.currentTimeMillis();
+    /** An answer (183 or 200) was applied: until then the call rings and silence is expected. */
+    private volatile boolean answered;
     private volatile boolean ended;
     /** The leg whose endpoint sent the last offer; the next answer comes from the other one. */
     private MediaLeg offerer;
@@ -173,6 +175,7 @@ final class MediaSession {
         MediaLeg target = fromCaller ? callee : caller;
         checkLegType(source, sdp);
         learnPeer(source, sdp, true);
+        touch(); // signalling is activity: a re-INVITE restarts the inactivity clock
         target.setAdvertisedAddress(forRecipient.advertisedAddress());
         offerer = source;
         if (source.type() == LegType.BROWSER && !passthrough()) {
@@ -191,6 +194,8 @@ final class MediaSession {
         }
         checkLegType(source, sdp);
         learnPeer(source, sdp, false);
+        touch(); // the media timeout counts from the answer, not from the offer the callee rang on
+        answered = true;
         target.setAdvertisedAddress(forOfferer.advertisedAddress());
         String out = SdpRewriter.rewrite(sdp, source.type(), target, false, passthrough(),
                 relay.fingerprintAttribute());
@@ -482,14 +487,19 @@ final class MediaSession {
         return caller.peerDirection != Direction.SENDRECV || callee.peerDirection != Direction.SENDRECV;
     }
 
-    /** Called periodically by the relay; ends the session on inactivity or lost ICE consent. */
+    /**
+     * Called periodically by the relay; ends the session on inactivity or lost ICE consent. A session still waiting
+     * for its answer (the callee rings) gets the hold timeout, like a call on hold: no media is expected yet, and
+     * the proxy deletes it when the call fails or is cancelled; the hold timeout only catches a leaked session.
+     */
     void checkTimeouts(long nowMillis) {
         context.runOnContext(v -> {
             if (ended) {
                 return;
             }
-            long timeout = (onHold() ? relay.config().holdInactivityTimeout() : relay.config().inactivityTimeout())
-                    .toMillis();
+            boolean silenceExpected = !answered || onHold();
+            long timeout = (silenceExpected ? relay.config().holdInactivityTimeout()
+                    : relay.config().inactivityTimeout()).toMillis();
             if (nowMillis - lastActivityMillis >= timeout) {
                 end(EndReason.INACTIVITY);
                 return;

@@ -11,7 +11,6 @@ import one.webph.media.relay.MediaRelay;
 import one.webph.media.relay.RelayConfig;
 import one.webph.server.Component;
 import one.webph.server.ServerContext;
-import one.webph.server.config.ConfigKeys;
 import one.webph.server.sip.MediaAnchor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +26,8 @@ public final class MediaComponent implements Component {
   private static final Logger log = LoggerFactory.getLogger(MediaComponent.class);
   /** Longest wait for one relay operation; NG's own retries (3 x 1 s) fit well inside. */
   static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(10);
+  /** How often an NG relay is asked whether answered calls' sessions still exist. */
+  static final Duration NG_POLL_INTERVAL = Duration.ofSeconds(5);
 
   private MediaRelay relay;
   private NgClient ngClient;
@@ -55,14 +56,13 @@ public final class MediaComponent implements Component {
         }
       });
     } else {
-      // The relay's own silence timeouts only catch leaks: a session waits for its answer up to Timer C, and the
-      // anchor applies MEDIA_TIMEOUT_SECONDS counted from the answer (see RelayMediaAnchor).
-      Duration ringing = Duration.ofSeconds(context.config().get(ConfigKeys.INVITE_TIMEOUT_SECONDS));
+      // The relay itself ends a call whose media went silent (counted from the last packet or offer/answer; a
+      // call still ringing gets the hold timeout) and reports it to the anchor, which tells the proxy.
       relay = new MediaRelay(context.vertx(), new RelayConfig()
           .portRange(settings.ports().first(), settings.ports().last())
           .bindHost(settings.bindHost())
-          .inactivityTimeout(settings.inactivityTimeout().plus(ringing))
-          .holdInactivityTimeout(settings.holdTimeout().plus(ringing))
+          .inactivityTimeout(settings.inactivityTimeout())
+          .holdInactivityTimeout(settings.holdTimeout())
           .endListener((callId, reason) -> {
             RelayMediaAnchor a = anchor;
             if (a != null) {
@@ -78,8 +78,10 @@ public final class MediaComponent implements Component {
       }
     }
     anchor = new RelayMediaAnchor(context.vertx(), control, settings.advertisedAddress(), OPERATION_TIMEOUT,
-        settings.inactivityTimeout(), settings.holdTimeout());
-    anchor.start();
+        NG_POLL_INTERVAL);
+    if (ngClient != null) {
+      anchor.start(); // an NG relay cannot report the sessions it ended: poll for them
+    }
     context.provide(MediaAnchor.class, anchor);
     context.provide(RelayMediaAnchor.class, anchor);
 

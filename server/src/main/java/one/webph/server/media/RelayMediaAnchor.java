@@ -44,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * towards the relay; a re-INVITE from the callee (From tag different from the caller's) is sent as an offer
  * from that tag, which the relay applies in the reverse direction.
  *
- * <p>Inactivity: the anchor, not the relay, decides when an answered call has gone silent. The relay counts
- * silence from the session's creation, which would end calls that ring longer than the timeout; here the clock
- * starts again at every offer and answer (see {@link #checkInactivity}). The relay's own timeouts are set
- * longer (by {@code INVITE_TIMEOUT_SECONDS}) by {@link MediaComponent} so they only catch leaks.
+ * <p>Inactivity: the relay decides when a call's media died (silence for MEDIA_TIMEOUT_SECONDS counted from the
+ * last packet or offer/answer, lost ICE consent, failed DTLS) and reports it through {@link #relayEnded}; the
+ * in-process relay calls that directly. A relay behind NG cannot call back, so {@link #start} polls it for the
+ * answered calls' sessions and treats a session the relay no longer knows as ended (see {@link #checkVanished}).
+ * Either way the listeners of {@link #onMediaEnded} are told, and the proxy hangs the call up.
  *
  * <p>Threading: the proxy calls from its event loop; the futures returned complete on the caller's context
  * (relay results arrive on the relay's loops). State per call is guarded by the call's monitor.
@@ -61,8 +62,7 @@ public final class RelayMediaAnchor implements MediaAnchor {
   private final MediaControl control;
   private final String advertisedAddress;
   private final long operationTimeoutMillis;
-  private final Duration inactivityTimeout;
-  private final Duration holdTimeout;
+  private final Duration pollInterval;
   private final Map<String, CallMedia> calls = new ConcurrentHashMap<>();
   private final Map<String, CallMedia> byRelayId = new ConcurrentHashMap<>();
   private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
@@ -77,8 +77,6 @@ public final class RelayMediaAnchor implements MediaAnchor {
     byte[] offerSdp;
     Future<byte[]> offerResult;
     boolean established;
-    /** When signalling last touched the session: silence is counted from here at the earliest. */
-    long lastSignallingMillis = System.currentTimeMillis();
     boolean answered;
 
     RelaySession(String relayId, Peer calleeKind) {
@@ -106,26 +104,27 @@ public final class RelayMediaAnchor implements MediaAnchor {
   /**
    * @param advertisedAddress the relay address written into SDP (ignored by an NG relay, which uses its own)
    * @param operationTimeout  longest wait for one relay operation before the branch fails (never hang a call)
-   * @param inactivityTimeout silence after which an answered call's media is declared dead
-   * @param holdTimeout       the same while the call is on hold
+   * @param pollInterval      how often {@link #start} asks the relay whether answered calls' sessions still exist
+   *                          (only needed for a relay that cannot report ends itself: NG)
    */
   public RelayMediaAnchor(Vertx vertx, MediaControl control, String advertisedAddress, Duration operationTimeout,
-      Duration inactivityTimeout, Duration holdTimeout) {
+      Duration pollInterval) {
     this.vertx = vertx;
     this.control = control;
     this.advertisedAddress = advertisedAddress;
     this.operationTimeoutMillis = operationTimeout.toMillis();
-    this.inactivityTimeout = inactivityTimeout;
-    this.holdTimeout = holdTimeout;
+    this.pollInterval = pollInterval;
     // LegOptions validates the address; fail at construction rather than on the first call.
     LegOptions.plain(advertisedAddress);
   }
 
-  /** Starts the periodic inactivity check (every tenth of the timeout, between 200 ms and 5 s). */
+  /**
+   * Starts polling the relay for sessions it ended on its own without telling us (a relay behind NG); not needed
+   * for the in-process relay, whose end listener calls {@link #relayEnded}.
+   */
   public synchronized void start() {
     if (checkTimer < 0) {
-      long period = Math.max(200, Math.min(5_000, inactivityTimeout.toMillis() / 10));
-      checkTimer = vertx.setPeriodic(period, id -> checkInactivity(System.currentTimeMillis()));
+      checkTimer = vertx.setPeriodic(Math.max(100, pollInterval.toMillis()), id -> checkVanished());
     }
   }
 
@@ -138,9 +137,10 @@ public final class RelayMediaAnchor implements MediaAnchor {
 
   /**
    * Registers who is told (with the Call-ID) when a call's media ended without a SIP request: silence, lost ICE
-   * consent or a failed DTLS handshake. The proxy should then end the call with a BYE to both sides.
-   * Called on a Vert.x event loop.
+   * consent or a failed DTLS handshake. The proxy then ends the call with a BYE to both sides.
+   * Called on a Vert.x event loop (not necessarily the proxy's).
    */
+  @Override
   public void onMediaEnded(Consumer<String> listener) {
     endListeners.add(listener);
   }
@@ -168,7 +168,6 @@ public final class RelayMediaAnchor implements MediaAnchor {
         byRelayId.put(relayId, call);
       }
       call.branches.put(leg.branch(), calleeKind);
-      session.lastSignallingMillis = System.currentTimeMillis();
       if (session.offerResult != null && relayTag.equals(session.offerTag) && Arrays.equals(sdp, session.offerSdp)
           && !session.offerResult.failed()) {
         return session.offerResult; // another branch of the same fork: same ports, same SDP
@@ -242,13 +241,14 @@ public final class RelayMediaAnchor implements MediaAnchor {
         return Future.failedFuture(new MediaAnchorException(488, "no media session for call " + leg.callId()
             + " toward a " + kind.name().toLowerCase(java.util.Locale.ROOT)));
       }
-      session.lastSignallingMillis = System.currentTimeMillis();
     }
     String fromTag = offerFromCaller ? call.callerTag : CALLEE_TAG;
     String toTag = offerFromCaller ? CALLEE_TAG : call.callerTag;
     RelaySession s = session;
+    Peer answerRecipient = leg.to();
     return onCallerContext(control.answer(s.relayId, fromTag, toTag, text(sdp),
         LegOptions.sameAsSdp(advertisedAddress)), "answer")
+        .map(answer -> answerRecipient == Peer.BROWSER ? withBundleGroup(answer) : answer)
         .transform(ar -> {
           if (ar.failed()) {
             MediaAnchorException failure = classify("answer", call.callId, ar.cause());
@@ -258,7 +258,6 @@ public final class RelayMediaAnchor implements MediaAnchor {
           synchronized (call) {
             call.answered = s.calleeKind;
             s.answered = true;
-            s.lastSignallingMillis = System.currentTimeMillis();
           }
           return Future.succeededFuture(bytes(ar.result()));
         });
@@ -332,33 +331,22 @@ public final class RelayMediaAnchor implements MediaAnchor {
   }
 
   /**
-   * Ends answered calls whose media has been silent for the timeout (the hold timeout while on hold), counting
-   * from the last packet or the last offer/answer, whichever is later.
+   * Asks the relay about the session carrying each answered call's media; one the relay no longer knows (it ended
+   * it on its own timeout and could not tell us) ends the call.
    */
-  void checkInactivity(long nowMillis) {
+  void checkVanished() {
     for (CallMedia call : calls.values()) {
       RelaySession session;
-      long since;
       synchronized (call) {
         session = call.released || call.answered == null ? null : call.sessions.get(call.answered);
         if (session == null) {
           continue;
         }
-        since = session.lastSignallingMillis;
       }
-      control.statistics(session.relayId).onSuccess(stats -> {
+      String relayId = session.relayId;
+      control.statistics(relayId).onSuccess(stats -> {
         if (stats == null) {
-          return; // the session is gone; relayEnded or release took care of it
-        }
-        long last = Math.max(since, stats.lastActivity() == null ? 0 : stats.lastActivity().toEpochMilli());
-        Duration limit = stats.onHold() ? holdTimeout : inactivityTimeout;
-        if (nowMillis - last >= limit.toMillis()) {
-          synchronized (call) {
-            if (call.released || session.lastSignallingMillis != since) {
-              return; // ended meanwhile, or a re-INVITE just touched it
-            }
-          }
-          endCall(call, "no media for " + limit.toSeconds() + " s", true);
+          relayEnded(relayId, EndReason.INACTIVITY);
         }
       }).onFailure(e -> log.debug("call {}: media statistics unavailable: {}", call.callId, e.toString()));
     }
@@ -442,6 +430,24 @@ public final class RelayMediaAnchor implements MediaAnchor {
         || (error instanceof NgException ng && !ng.isTimeout());
     return new MediaAnchorException(badSdp ? 488 : 503, "media relay refused the " + operation + " of call "
         + callId + ": " + error.getMessage(), error);
+  }
+
+  /**
+   * Adds {@code a=group:BUNDLE <mid>} to a WebRTC SDP for a browser that lacks it. The app offers with
+   * bundlePolicy max-bundle, and Chromium refuses an answer without the BUNDLE group ("Answer cannot remove m=
+   * section with mid='0' from already-established BUNDLE group"); the relay's rewrite of a phone's answer has
+   * the mid but not the group. One audio section: the group is just its mid (RFC 9143).
+   */
+  static String withBundleGroup(String sdp) {
+    if (!sdp.contains("a=ice-ufrag:") || sdp.contains("a=group:BUNDLE")) {
+      return sdp;
+    }
+    java.util.regex.Matcher mid = java.util.regex.Pattern.compile("(?m)^a=mid:(\\S+)\r?$").matcher(sdp);
+    int media = sdp.startsWith("m=") ? 0 : sdp.indexOf("\nm=") + 1;
+    if (!mid.find() || media <= 0) {
+      return sdp;
+    }
+    return sdp.substring(0, media) + "a=group:BUNDLE " + mid.group(1) + "\r\n" + sdp.substring(media);
   }
 
   /** SDP is UTF-8 text (RFC 8866 section 5). */

@@ -1,6 +1,7 @@
 package one.webph.server.sip;
 
 import io.vertx.core.Future;
+import java.util.function.Consumer;
 
 /**
  * Hook for media anchoring (issue 4): rewrites the SDP of each leg so media flows through the server's relay.
@@ -33,6 +34,13 @@ public interface MediaAnchor {
 
   /** The call ended (BYE, CANCEL, failure, timeout): free the relay ports of this Call-ID. */
   void release(String callId);
+
+  /**
+   * Registers who is told (with the Call-ID, on any thread) when a call's media ended by itself: silence for the
+   * media timeout, lost ICE consent, a failed DTLS handshake. The proxy then sends BYE to both sides. A relay
+   * that never ends media by itself ignores this (the default).
+   */
+  default void onMediaEnded(Consumer<String> callId) { }
 
   /**
    * A failure that says which SIP status the branch should get (e.g. 488 for an SDP the relay cannot handle,

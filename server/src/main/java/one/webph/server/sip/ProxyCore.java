@@ -36,13 +36,15 @@ final class ProxyCore {
   private final MediaAnchor media;
   private final CallHooks hooks;
   private final SipMetrics metrics;
+  private final ProxiedDialogs dialogs;
   private TransactionLayer transactions;
   private final Set<Call> active = new HashSet<>();
   /** The branch being started: a send that fails synchronously reports before its data is attached. */
   private Branch starting;
 
   ProxyCore(Vertx vertx, SipSettings settings, Routing routing, MediaAnchor media, CallHooks hooks,
-      SipMetrics metrics) {
+      SipMetrics metrics, ProxiedDialogs dialogs) {
+    this.dialogs = dialogs;
     this.vertx = vertx;
     this.settings = settings;
     this.routing = routing;
@@ -205,7 +207,9 @@ final class ProxyCore {
       if (ar.failed()) {
         log.warn("media anchor refused the offer of {}: {}", call.request.callId(), ar.cause().toString());
         int status = ar.cause() instanceof MediaAnchor.Rejected r ? r.status() : 488;
-        branchDone(branch, SipService.localResponse(call.server.request(), status, null), true);
+        SipResponse refused = SipService.localResponse(call.server.request(), status, null);
+        refused.addHeader(MEDIA_MARK, "1");
+        branchDone(branch, refused, true);
         return;
       }
       if (offer) {
@@ -292,6 +296,9 @@ final class ProxyCore {
       boolean first = !call.finished;
       branch.finalResponse = up;
       call.finished = true;
+      if (first && call.isInvite() && call.request.toTag() == null) {
+        dialogs.established(call.request, up, System.currentTimeMillis());
+      }
       relayWithAnswer(call, branch, up, true);
       if (first) {
         stopTimerC(call);
@@ -309,20 +316,92 @@ final class ProxyCore {
     }
   }
 
+  /**
+   * Forwards a 1xx/2xx upstream, its SDP through the media anchor: an answer to the request's offer (INVITE,
+   * re-INVITE, UPDATE), or for an INVITE without SDP the late offer of its 2xx (answered later by the ACK, see
+   * {@link #anchorLateAnswer}). Raw SDP never bypasses the relay: when the anchor fails, a 1xx goes on without
+   * its SDP, a 2xx goes on (the dialog exists at the callee anyway) and the proxy then hangs up both sides.
+   */
   private void relayWithAnswer(Call call, Branch branch, SipResponse up, boolean fin) {
-    boolean answer = up.body().length > 0 && isSdp(up.contentType()) && call.isInvite();
-    Future<byte[]> body = answer
-        ? media.answer(leg(call, branch, peer(branch.target.hop().transport(), up.body()),
-            peer(call.server.flow().transport(), call.request.body())), up.body())
-        : Future.succeededFuture(up.body());
+    boolean sdp = up.body().length > 0 && isSdp(up.contentType());
+    boolean offerSent = call.request.body().length > 0 && isSdp(call.request.contentType());
+    boolean offerAnswer = call.isInvite() || call.request.isMethod(SipMethod.UPDATE);
+    MediaAnchor.Peer sender = peer(branch.target.hop().transport(), up.body());
+    MediaAnchor.Peer recipient = peer(call.server.flow().transport(), call.request.body());
+    Future<byte[]> body;
+    boolean lateOffer = false;
+    if (!sdp || !offerAnswer) {
+      body = Future.succeededFuture(up.body());
+    } else if (offerSent) {
+      body = media.answer(leg(call, branch, sender, recipient), up.body());
+    } else if (fin && call.isInvite() && up.toTag() != null) {
+      // Late offer (RFC 3261 13.2.1): the callee offers in the 2xx, the caller answers in the ACK. The relay
+      // names the offerer by its tag, here the callee's.
+      lateOffer = true;
+      MediaAnchor.Leg leg = new MediaAnchor.Leg(call.request.callId(), up.toTag(),
+          Integer.toHexString(System.identityHashCode(branch)), sender, recipient);
+      body = media.offer(leg, up.body());
+      ProxiedDialogs.Dialog dialog = dialogs.get(call.request.callId());
+      if (dialog != null) {
+        // the ACK's answer flows back toward the callee: from the caller's kind to the callee's
+        dialog.lateOffer = new MediaAnchor.Leg(leg.callId(), leg.fromTag(), leg.branch(), recipient, sender);
+      }
+    } else {
+      // SDP in a provisional response to an INVITE without offer (100rel offer): not anchored, so not forwarded
+      body = Future.failedFuture(new IllegalStateException("an offer in a provisional response is not anchored"));
+    }
+    boolean anchoredOffer = lateOffer;
     body.onComplete(ar -> {
-      if (ar.succeeded() && answer) {
-        up.setBody(ar.result(), up.contentType());
-      } else if (ar.failed()) {
-        log.warn("media anchor failed on the answer of {}: {}", call.request.callId(), ar.cause().toString());
+      boolean hangUp = false;
+      if (ar.succeeded()) {
+        if (sdp && offerAnswer) {
+          up.setBody(ar.result(), up.contentType());
+        }
+      } else {
+        log.warn("media anchor failed on the {} of {}: {}", anchoredOffer ? "late offer" : "answer",
+            call.request.callId(), ar.cause().toString());
+        up.setBody(null, null); // never let the endpoints bypass the relay with the raw SDP
+        hangUp = up.isSuccess() && call.isInvite() && call.request.toTag() == null;
+        if (hangUp) {
+          ProxiedDialogs.Dialog dialog = dialogs.get(call.request.callId());
+          if (dialog != null) {
+            dialog.lateOffer = null;
+          }
+        }
       }
       metrics.response(call.request.method(), up.status());
       call.server.sendResponse(up);
+      if (hangUp) {
+        // the 2xx went up so both sides hold the dialog: end it at once (the caller's ACK still passes)
+        String callId = call.request.callId();
+        vertx.setTimer(200, id -> {
+          dialogs.hangUp(callId, "media could not be anchored");
+          media.release(callId);
+        });
+      }
+    });
+  }
+
+  /**
+   * The ACK of a late-offer call carries the caller's answer: anchor it and return the SDP to forward to the
+   * callee. A failure hangs the call up (the ACK then goes on without SDP). Completes with null when the ACK has
+   * nothing to anchor.
+   */
+  Future<byte[]> anchorLateAnswer(SipRequest ack) {
+    ProxiedDialogs.Dialog dialog = dialogs.get(ack.callId());
+    if (dialog == null || dialog.lateOffer == null || ack.body().length == 0 || !isSdp(ack.contentType())) {
+      return Future.succeededFuture(null);
+    }
+    MediaAnchor.Leg leg = dialog.lateOffer;
+    dialog.lateOffer = null;
+    return media.answer(leg, ack.body()).recover(e -> {
+      log.warn("media anchor failed on the ACK answer of {}: {}", ack.callId(), e.toString());
+      String callId = ack.callId();
+      vertx.setTimer(200, id -> { // after the ACK went on
+        dialogs.hangUp(callId, "media could not be anchored");
+        media.release(callId);
+      });
+      return Future.succeededFuture(new byte[0]);
     });
   }
 
@@ -432,6 +511,8 @@ final class ProxyCore {
   }
 
   private static final String LOCAL_MARK = "X-Webphone-Local";
+  /** Marks a branch refused by the media anchor: its 503 (relay unavailable) is ours to send upstream. */
+  private static final String MEDIA_MARK = "X-Webphone-Media";
 
   /** Marks a response we generated for a branch (timeout, unreachable flow): it ranks after real answers. */
   static SipResponse markLocal(SipResponse r) {
@@ -448,6 +529,7 @@ final class ProxyCore {
     }
     SipResponse out = best.copy();
     boolean local = out.removeHeader(LOCAL_MARK);
+    boolean mediaRefused = out.removeHeader(MEDIA_MARK);
     if (out.status() == 401 || out.status() == 407) {
       // 16.7 step 7: collect every challenge so the client can answer all of them
       String header = out.status() == 401 ? SipHeaders.WWW_AUTHENTICATE : SipHeaders.PROXY_AUTHENTICATE;
@@ -460,7 +542,10 @@ final class ProxyCore {
         }
       }
     }
-    if (out.status() == 503) {
+    if (out.status() == 503 && mediaRefused) {
+      // our own relay is unavailable (no free port, NG relay down): that is this server's 503 (RFC 3261 21.5.4)
+      out.setHeader("Retry-After", "10");
+    } else if (out.status() == 503) {
       // A 503 must not travel upstream (16.7 step 6). Our own 503 means no device was reachable.
       out = local ? SipService.localResponse(call.server.request(), 480, "Temporarily Unavailable")
           : SipService.localResponse(call.server.request(), 500, "Server Internal Error");
@@ -496,6 +581,7 @@ final class ProxyCore {
     call.finished = true;
     stopTimerC(call);
     response.removeHeader(LOCAL_MARK);
+    response.removeHeader(MEDIA_MARK);
     metrics.response(call.request.method(), response.status());
     call.server.sendResponse(response);
     if (call.isInvite() && response.status() >= 300 && call.request.toTag() == null) {

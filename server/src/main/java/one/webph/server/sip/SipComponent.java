@@ -96,6 +96,8 @@ public final class SipComponent implements Component {
         service, TimerConfig.DEFAULT);
     ingress.setTransactions(transactions);
     service.setTransactions(transactions);
+    // dead media ends the call: BYE to both sides, on the SIP event loop that owns the dialogs
+    listenForMediaEnd(media);
     metrics.bindGauges(location::size, transactions::serverTransactionCount, transactions::clientTransactionCount,
         flood::bannedCount);
 
@@ -130,6 +132,7 @@ public final class SipComponent implements Component {
     core.runOnContext(v -> sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> {
       location.sweep(clock.getAsLong());
       flood.sweep();
+      service.sweep();
     }));
     context.provide(LocationService.class, location);
     context.provide(SipComponent.class, this);
@@ -165,6 +168,16 @@ public final class SipComponent implements Component {
   /** Plugs in the media anchor (issue 4); calls already running keep going through the new one. */
   public void setMediaAnchor(MediaAnchor media) {
     this.media = java.util.Objects.requireNonNull(media);
+    if (service != null) {
+      listenForMediaEnd(media);
+    }
+  }
+
+  /** Dead media ends the call: BYE to both sides, on the SIP event loop that owns the dialogs. */
+  private void listenForMediaEnd(MediaAnchor anchor) {
+    SipService sip = service;
+    Context loop = core;
+    anchor.onMediaEnded(callId -> loop.runOnContext(v -> sip.mediaEnded(callId)));
   }
 
   /** Plugs in the push / held-call hooks (issue 5). */

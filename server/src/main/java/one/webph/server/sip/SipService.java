@@ -51,13 +51,15 @@ public final class SipService implements TransactionUser {
   private final CallHooks hooks;
   private final SipMetrics metrics;
   private final LongSupplier clock;
+  private final ProxiedDialogs dialogs;
   private TransactionLayer transactions;
 
   SipService(Vertx vertx, SipSettings settings, SipTransportLayer transport, FlowTokens tokens,
       LocationService location, DigestAuthenticator authenticator, CredentialCache credentials, MediaAnchor media, CallHooks hooks, SipMetrics metrics, LongSupplier clock) {
     this.settings = settings;
     this.routing = new Routing(settings.domain(), transport, tokens);
-    this.proxy = new ProxyCore(vertx, settings, routing, media, hooks, metrics);
+    this.dialogs = new ProxiedDialogs(routing);
+    this.proxy = new ProxyCore(vertx, settings, routing, media, hooks, metrics, dialogs);
     this.location = location;
     this.authenticator = authenticator;
     this.credentials = credentials;
@@ -73,10 +75,32 @@ public final class SipService implements TransactionUser {
   void setTransactions(TransactionLayer transactions) {
     this.transactions = transactions;
     proxy.setTransactions(transactions);
+    dialogs.setTransactions(transactions);
   }
 
   int activeCalls() {
     return proxy.activeCalls();
+  }
+
+  /** Dialogs established through the proxy and not yet ended by a BYE. */
+  int activeDialogs() {
+    return dialogs.size();
+  }
+
+  /**
+   * The call's media ended without a SIP request (the relay saw silence, lost ICE consent, DTLS failed): hang up
+   * both sides of its dialog. Must run on the SIP event loop.
+   */
+  void mediaEnded(String callId) {
+    if (!dialogs.hangUp(callId, "media ended")) {
+      log.debug("call {}: media ended but no dialog through the proxy is known", callId);
+    }
+    media.release(callId);
+  }
+
+  /** Periodic housekeeping: forgets dialogs idle far longer than any call (a BYE that never came). */
+  void sweep() {
+    dialogs.sweep(clock.getAsLong());
   }
 
   // ================================================================== request_route
@@ -158,6 +182,7 @@ public final class SipService implements TransactionUser {
         reply(st, 404, "Not Here");
         return;
       }
+      dialogs.requestSeen(request, clock.getAsLong());
       if (request.isMethod(SipMethod.BYE)) {
         media.release(request.callId()); // the call's relay ports can go (issue 4)
       }
@@ -381,7 +406,14 @@ public final class SipService implements TransactionUser {
     int maxForwards = ack.maxForwards();
     ack.setMaxForwards(maxForwards < 0 ? 70 : maxForwards - 1);
     ack.pushVia(routing.statelessVia(target.hop().transport(), ack));
-    transactions.sendRequest(ack, target.hop());
+    dialogs.requestSeen(ack, clock.getAsLong());
+    // the ACK of a late-offer call carries the caller's answer: through the relay like every SDP
+    proxy.anchorLateAnswer(ack).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        ack.setBody(ar.result(), ar.result().length == 0 ? null : ack.contentType());
+      }
+      transactions.sendRequest(ack, target.hop());
+    });
   }
 
   @Override

@@ -45,9 +45,10 @@ class RelayMediaAnchorTest {
   void start() {
     vertx = Vertx.vertx();
     relay = new MediaRelay(vertx, new RelayConfig().portRange(MIN_PORT, MAX_PORT).bindHost(ADDRESS)
+        .inactivityTimeout(Duration.ofSeconds(1)).holdInactivityTimeout(Duration.ofSeconds(30))
+        .checkInterval(Duration.ofMillis(200))
         .endListener((callId, reason) -> anchor.relayEnded(callId, reason)));
-    anchor = new RelayMediaAnchor(vertx, relay, ADDRESS, Duration.ofSeconds(5), Duration.ofSeconds(1),
-        Duration.ofSeconds(30));
+    anchor = new RelayMediaAnchor(vertx, relay, ADDRESS, Duration.ofSeconds(5), Duration.ofMillis(200));
   }
 
   @AfterEach
@@ -124,6 +125,9 @@ class RelayMediaAnchorTest {
     assertThat(answer.fingerprintFor(a).matches(relay.fingerprint())).isTrue();
     assertThat(a.setup()).isIn("active", "passive");
     assertThat(a.rtcpMux()).isTrue();
+    // the app offers with bundlePolicy max-bundle: Chromium refuses an answer without the group
+    assertThat(answer.toString()).contains("a=group:BUNDLE " + sdp(utf8(fixture("chromium-offer.sdp")))
+        .attributeFor(sdp(utf8(fixture("chromium-offer.sdp"))).audio(), "mid"));
     assertThat(anchor.statistics("call-bp").await(5, TimeUnit.SECONDS)).isNotNull();
 
     assertThat(relay.portsInUse()).isEqualTo(3); // browser leg (rtcp-mux) + phone RTP/RTCP pair
@@ -230,16 +234,52 @@ class RelayMediaAnchorTest {
   void anAnsweredCallWithoutMediaEndsAndTheProxyIsTold() throws Exception {
     CompletableFuture<String> ended = new CompletableFuture<>();
     anchor.onMediaEnded(ended::complete);
-    anchor.start();
     Leg leg = new Leg("call-silent", "caller", "b1", Peer.PHONE, Peer.PHONE);
     await(anchor.offer(leg, utf8(phoneSdp(40070, "sendrecv"))));
-    // Ringing is not silence: an unanswered call is left alone however long the timeout has passed.
-    Thread.sleep(1500);
+    // Ringing is not silence: the relay leaves an unanswered call alone longer than the 1 s media timeout.
+    Thread.sleep(1800);
     assertThat(ended).isNotDone();
+    assertThat(relay.sessionCount()).isEqualTo(1);
     await(anchor.answer(leg, utf8(phoneSdp(40080, "sendrecv"))));
+    // the clock restarted at the answer: the call is not killed at once for the ringing time
+    Thread.sleep(500);
+    assertThat(ended).isNotDone();
     assertThat(ended.get(10, TimeUnit.SECONDS)).isEqualTo("call-silent");
     waitUntil(() -> relay.portsInUse() == 0 && relay.sessionCount() == 0, "the silent call's media was deleted");
     assertThat(anchor.callCount()).isZero();
     anchor.release("call-silent"); // the proxy's BYE afterwards is harmless
+  }
+
+  @Test
+  void aReInviteRestartsTheInactivityClock() throws Exception {
+    CompletableFuture<String> ended = new CompletableFuture<>();
+    anchor.onMediaEnded(ended::complete);
+    Leg leg = new Leg("call-reoffer", "caller", "b1", Peer.PHONE, Peer.PHONE);
+    await(anchor.offer(leg, utf8(phoneSdp(40090, "sendrecv"))));
+    await(anchor.answer(leg, utf8(phoneSdp(40100, "sendrecv"))));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+    int round = 0;
+    while (System.nanoTime() < deadline) { // signalling only, every 600 ms: longer in total than the timeout
+      Thread.sleep(600);
+      Leg again = new Leg("call-reoffer", "caller", "re" + round++, Peer.PHONE, Peer.PHONE);
+      await(anchor.offer(again, utf8(phoneSdp(40090, "sendrecv"))));
+      await(anchor.answer(again, utf8(phoneSdp(40100, "sendrecv"))));
+      assertThat(ended).as("ended after re-offer %d", round).isNotDone();
+    }
+    assertThat(ended.get(10, TimeUnit.SECONDS)).isEqualTo("call-reoffer"); // then silence ends it
+  }
+
+  @Test
+  void aSessionTheRelayDroppedSilentlyIsNoticedByPolling() throws Exception {
+    // an NG relay cannot report its own timeouts: the anchor asks and finds the session gone
+    CompletableFuture<String> ended = new CompletableFuture<>();
+    anchor.onMediaEnded(ended::complete);
+    anchor.start();
+    Leg leg = new Leg("call-vanished", "caller", "b1", Peer.PHONE, Peer.PHONE);
+    await(anchor.offer(leg, utf8(phoneSdp(40110, "sendrecv"))));
+    await(anchor.answer(leg, utf8(phoneSdp(40120, "sendrecv"))));
+    await(relay.delete("call-vanished")); // an explicit delete: the relay's end listener is not told
+    assertThat(ended.get(10, TimeUnit.SECONDS)).isEqualTo("call-vanished");
+    assertThat(anchor.callCount()).isZero();
   }
 }

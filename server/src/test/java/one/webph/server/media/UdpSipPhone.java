@@ -195,13 +195,24 @@ final class UdpSipPhone implements AutoCloseable {
     inviteCseq = cseq++;
     r.addHeader("CSeq", inviteCseq + " INVITE");
     r.addHeader("Contact", contact());
-    r.setBody(sdp.getBytes(StandardCharsets.UTF_8), "application/sdp");
+    if (sdp != null) { // null: a late offer, the callee offers in its 2xx
+      r.setBody(sdp.getBytes(StandardCharsets.UTF_8), "application/sdp");
+    }
     return r;
   }
 
   /** ACK of the 2xx, along the route set. */
   void ack() throws Exception {
-    send(inDialog("ACK", inviteCseq));
+    ack(null);
+  }
+
+  /** ACK of the 2xx carrying {@code sdp} (the answer to a late offer), or none when null. */
+  void ack(String sdp) throws Exception {
+    SipRequest ack = inDialog("ACK", inviteCseq);
+    if (sdp != null) {
+      ack.setBody(sdp.getBytes(StandardCharsets.UTF_8), "application/sdp");
+    }
+    send(ack);
   }
 
   /** BYE along the route set; returns the final response. */

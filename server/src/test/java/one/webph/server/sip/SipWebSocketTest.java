@@ -19,6 +19,16 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SipWebSocketTest {
+  /**
+   * What a browser answers (WebRTC: ICE + DTLS-SRTP): the relay answers it for the phone; a plain RTP answer
+   * from a WebSocket client would be refused by the relay and the call hung up.
+   */
+  private static final String BROWSER_ANSWER = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      + "a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+      + "a=ice-ufrag:Wq3z\r\na=ice-pwd:h7Yb2kPq9sLm4nVc8xRt1aZd\r\n"
+      + "a=fingerprint:sha-256 7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:"
+      + "A1:2C:19:08\r\na=setup:active\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n";
+
   private static final String PASSWORD = "ws-test-password";
   private static final String BROWSER = "999100501";
   private static final String PHONE = "999100502";
@@ -68,8 +78,7 @@ class SipWebSocketTest {
       assertThat(invite.requestUri().toString()).contains(browser.contactHost);
       assertThat(invite.recordRoutes()).as("WS to UDP: one Record-Route per side").hasSize(2);
       browser.answer(invite, 180, "browser-tag", null);
-      browser.answer(invite, 200, "browser-tag", "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-          + "t=0 0\r\nm=audio 9 RTP/AVP 0\r\n");
+      browser.answer(invite, 200, "browser-tag", BROWSER_ANSWER);
       SipRequest ack = browser.nextRequest(10);
       assertThat(ack.method()).isEqualTo("ACK");
       SipRequest bye = browser.nextRequest(10);
@@ -114,8 +123,7 @@ class SipWebSocketTest {
       assertThat(invite.method()).isEqualTo("INVITE");
       gone.closeSocket(); // the app on that device closed while ringing
       answering.answer(invite, 180, "second-device", null);
-      answering.answer(invite, 200, "second-device", "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
-          + "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n");
+      answering.answer(invite, 200, "second-device", BROWSER_ANSWER);
       assertThat(answering.nextRequest(10).method()).isEqualTo("ACK");
       SipRequest bye = answering.nextRequest(10);
       assertThat(bye.method()).isEqualTo("BYE");
