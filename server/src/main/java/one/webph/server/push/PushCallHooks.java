@@ -135,6 +135,12 @@ public final class PushCallHooks implements CallHooks, AutoCloseable {
     delivery.setSender(sender);
   }
 
+  /** The SIP service delivers stored messages for us once it runs. */
+  @Override
+  public void attach(one.webph.server.sip.MessageOriginator originator) {
+    setMessageSender(originator::sendMessage);
+  }
+
   /** The offline message delivery (tests, the SIP component). */
   public OfflineMessageDelivery delivery() {
     return delivery;

@@ -46,6 +46,9 @@ public interface CallHooks {
   /** The call ended before an answer: the caller cancelled or it timed out (push "call-canceled"). */
   default void onCallAbandoned(String number, SipRequest invite) { }
 
+  /** The SIP service is up: hooks that send requests of their own (stored messages) keep the originator. */
+  default void attach(MessageOriginator originator) { }
+
   /** The default hooks. */
   CallHooks DEFAULT = new CallHooks() { };
 

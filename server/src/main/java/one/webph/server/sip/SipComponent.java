@@ -96,6 +96,7 @@ public final class SipComponent implements Component {
         service, TimerConfig.DEFAULT);
     ingress.setTransactions(transactions);
     service.setTransactions(transactions);
+    hooks.attach(service);
     // dead media ends the call: BYE to both sides, on the SIP event loop that owns the dialogs
     listenForMediaEnd(media);
     metrics.bindGauges(location::size, transactions::serverTransactionCount, transactions::clientTransactionCount,
@@ -183,6 +184,9 @@ public final class SipComponent implements Component {
   /** Plugs in the push / held-call hooks (issue 5). */
   public void setCallHooks(CallHooks hooks) {
     this.hooks = java.util.Objects.requireNonNull(hooks);
+    if (service != null) {
+      hooks.attach(service);
+    }
   }
 
   private MediaAnchor delegatingMedia() {

@@ -1,5 +1,7 @@
 package one.webph.server.sip;
 
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import one.webph.sip.message.SipMethod;
 import one.webph.sip.message.SipRequest;
 import one.webph.sip.message.SipResponse;
 import one.webph.sip.message.SipUri;
+import one.webph.sip.message.Uri;
 import one.webph.sip.message.SipText;
 import one.webph.sip.transaction.ClientTransaction;
 import one.webph.sip.transaction.ServerTransaction;
@@ -34,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link ProxyCore}); {@link SipIngress} filters floods before any transaction exists. Single-threaded:
  * everything runs on the SIP event loop; database lookups complete back on it.
  */
-public final class SipService implements TransactionUser {
+public final class SipService implements TransactionUser, MessageOriginator {
   private static final Logger log = LoggerFactory.getLogger(SipService.class);
   private static final Pattern NUMBER = Pattern.compile("[0-9]{1,32}");
   static final String ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE, REFER, NOTIFY, SUBSCRIBE, "
@@ -418,6 +421,12 @@ public final class SipService implements TransactionUser {
 
   @Override
   public void onResponse(ClientTransaction transaction, SipResponse response) {
+    if (transaction.applicationData() instanceof OriginatedRequest mine) {
+      if (response.status() >= 200) {
+        mine.result.tryComplete(response.status());
+      }
+      return;
+    }
     proxy.onResponse(transaction, response);
   }
 
@@ -434,12 +443,70 @@ public final class SipService implements TransactionUser {
 
   @Override
   public void onTimeout(Transaction transaction) {
+    if (transaction.applicationData() instanceof OriginatedRequest mine) {
+      mine.result.tryComplete(408);
+      return;
+    }
     proxy.onTimeout(transaction);
   }
 
   @Override
   public void onTransportError(Transaction transaction, Throwable cause) {
+    if (transaction.applicationData() instanceof OriginatedRequest mine) {
+      mine.result.tryComplete(503);
+      return;
+    }
+    if (originating != null && transaction.applicationData() == null
+        && transaction.request() == originating.request) {
+      originating.result.tryComplete(503); // failed inside sendRequest, before the data was attached
+      return;
+    }
     proxy.onTransportError(transaction, cause);
+  }
+
+  // ================================================================== requests of our own (stored messages)
+
+  /** A MESSAGE this server sends itself; its final status completes {@code result}. */
+  private record OriginatedRequest(SipRequest request, Promise<Integer> result) { }
+
+  /** Set while sendRequest runs, so a synchronous transport error finds its request. */
+  private OriginatedRequest originating;
+
+  @Override
+  public Future<Integer> sendMessage(Binding to, String fromUri, String contentType, byte[] body, String date) {
+    Routing.Target target = routing.targetForBinding(to);
+    if (!target.reachable()) {
+      return Future.succeededFuture(503);
+    }
+    SipRequest message = new SipRequest(SipMethod.MESSAGE, target.requestUri());
+    NameAddress from = fromUri.contains("<") ? NameAddress.parse(fromUri).withoutParam("tag")
+        : NameAddress.of(Uri.parse(fromUri));
+    message.setFrom(from.withTag(ProxyCore.newTag()));
+    message.setTo(NameAddress.of(SipUri.parse("sip:" + to.number() + "@" + routing.domain())));
+    message.setHeader(SipHeaders.CALL_ID, ProxyCore.newTag() + ProxyCore.newTag() + "@" + routing.domain());
+    message.setHeader(SipHeaders.CSEQ, "1 " + SipMethod.MESSAGE);
+    message.setHeader(SipHeaders.MAX_FORWARDS, "70");
+    if (date != null && !date.isBlank()) {
+      message.setHeader(SipHeaders.DATE, date);
+    }
+    message.setBody(body, contentType);
+    message.pushVia(routing.newVia(target.hop().transport(), Routing.loopHash(message)));
+    OriginatedRequest mine = new OriginatedRequest(message, Promise.promise());
+    originating = mine;
+    try {
+      ClientTransaction ct = transactions.sendRequest(message, target.hop());
+      if (ct != null) {
+        ct.setApplicationData(mine);
+      } else {
+        mine.result.tryComplete(503);
+      }
+    } catch (RuntimeException e) {
+      log.info("stored MESSAGE to {} not sent: {}", to.contactUri(), e.toString());
+      mine.result.tryComplete(503);
+    } finally {
+      originating = null;
+    }
+    return mine.result.future();
   }
 
   /** A connection closed: its registrations go at once, and branches sent on it fail now (503). */
