@@ -1,5 +1,7 @@
 package one.webph.server.push;
 
+import one.webph.webpush.PushServiceStandIn;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
