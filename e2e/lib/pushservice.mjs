@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fetchText } from './server.mjs';
 
 const hmac = (key, data) => crypto.createHmac('sha256', key).update(data).digest();
 
@@ -180,4 +182,82 @@ export class MockPushService {
     await closed;
     this.tls.cleanup();
   }
+}
+
+/**
+ * Registers `subscriptionJson` (PushSubscription.toJSON() form) for the number of `credentials` with the server,
+ * as the app does (POST /api/v1/push/subscriptions, HTTP Basic number:password). Headless chromium has no real
+ * push service, so the tests register the stand-in's endpoint and keys this way. Throws unless the server
+ * answers 201.
+ */
+export async function registerSubscription(server, credentials, subscriptionJson) {
+  const res = await fetchText(`${server.baseUrl}/api/v1/push/subscriptions`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${credentials.number}:${credentials.password}`).toString('base64')}` },
+    body: subscriptionJson,
+  });
+  if (res.status !== 201) throw new Error(`push subscription for ${credentials.number}: ${res.status} ${res.body}`);
+  return res;
+}
+
+/** Polls `probe` every `stepMs` until it returns a truthy value; bounded. Returns the last value. */
+async function poll(probe, { tries = 50, stepMs = 100 } = {}) {
+  let value;
+  for (let i = 0; i < tries; i++) {
+    value = await probe();
+    if (value) return value;
+    await sleep(stepMs);
+  }
+  return value;
+}
+
+/**
+ * Opens a page of `profile` at a URL its service worker leaves to the network (`/api/v1/config`: in the app's
+ * scope, but not the app, so nothing registers) and returns it; the page is what the DevTools protocol session and
+ * the notification queries run in. The page becomes profile.page.
+ */
+export async function openServiceWorkerPage(profile, baseUrl) {
+  const page = await profile.context.newPage();
+  profile.page = page;
+  profile.watch(page);
+  await page.goto(`${baseUrl}/api/v1/config`);
+  return page;
+}
+
+/**
+ * Does what the browser's push service would: delivers `text` (the decrypted push payload) to the service worker
+ * registered for `${baseUrl}/`, through the DevTools protocol (ServiceWorker.deliverPushMessage). `page` must be
+ * a page of the same browser context.
+ */
+export async function deliverToServiceWorker(context, page, baseUrl, text) {
+  const cdp = await context.newCDPSession(page);
+  try {
+    const registrations = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+    await cdp.send('ServiceWorker.enable');
+    const scopeURL = `${baseUrl}/`;
+    const registration = await poll(() => registrations.find((r) => !r.isDeleted && r.scopeURL === scopeURL));
+    if (!registration) throw new Error(`no service worker registration for ${scopeURL} (${JSON.stringify(registrations)})`);
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: scopeURL, registrationId: registration.registrationId, data: text });
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/**
+ * The notifications the service worker of `page`'s origin shows, as plain objects {title, body, tag, actions,
+ * data}; waits (bounded) until at least `atLeast` are shown. Returns what is shown at the end either way.
+ */
+export async function shownNotifications(page, { atLeast = 1, tries = 50 } = {}) {
+  let shown = [];
+  await poll(async () => {
+    shown = await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.getRegistration('/');
+      return ((await reg?.getNotifications()) ?? []).map((n) => ({
+        title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => a.action), data: n.data,
+      }));
+    });
+    return shown.length >= atLeast;
+  }, { tries });
+  return shown;
 }

@@ -44,7 +44,12 @@ public final class RejectRegistry {
 
   private record Call(String callId, String callee) {}
 
-  private record Entry(Call call, long expiresAtMillis) {}
+  /** {@code used}: the call was rejected; the token stays as the call's id (call-canceled) but rejects no more. */
+  private record Entry(Call call, long expiresAtMillis, boolean used) {
+    Entry asUsed() {
+      return new Entry(call, expiresAtMillis, true);
+    }
+  }
 
   private record Registration(RejectListener listener, Context context) {}
 
@@ -87,7 +92,7 @@ public final class RejectRegistry {
         byToken.remove(existing);
       }
       String token = newToken();
-      byToken.put(token, new Entry(call, now + lifetime.toMillis()));
+      byToken.put(token, new Entry(call, now + lifetime.toMillis(), false));
       return token;
     });
   }
@@ -109,16 +114,16 @@ public final class RejectRegistry {
       return Outcome.NOT_FOUND;
     }
     Entry entry = byToken.get(token);
-    if (entry == null || entry.expiresAtMillis() <= clock.millis()) {
+    if (entry == null || entry.used() || entry.expiresAtMillis() <= clock.millis()) {
       return Outcome.NOT_FOUND;
     }
     if (callee != null && !callee.equals(entry.call().callee())) {
       return Outcome.NOT_FOUND;
     }
-    if (!byToken.remove(token, entry)) {
+    if (!byToken.replace(token, entry, entry.asUsed())) {
       return Outcome.NOT_FOUND; // a concurrent request used it
     }
-    byCall.remove(entry.call(), token);
+    // The mapping stays until forget(): the call-canceled push that follows carries the same id.
     Call call = entry.call();
     log.info("call {} to {} rejected from a push notification", call.callId(), call.callee());
     for (Registration registration : listeners) {

@@ -57,6 +57,10 @@ class RejectRegistryTest {
     assertThat(registry.reject(token, "99910011111")).isEqualTo(RejectRegistry.Outcome.NOT_FOUND);
     assertThat(registry.reject(token, null)).isEqualTo(RejectRegistry.Outcome.NOT_FOUND);
     assertThat(rejected).hasSize(1);
+    // the call-canceled push after a reject still names the call by the same id
+    assertThat(registry.tokenFor("call-1", "99910011111")).isEqualTo(token);
+    registry.forget("call-1", "99910011111");
+    assertThat(registry.tokenFor("call-1", "99910011111")).isNotEqualTo(token);
   }
 
   @Test
