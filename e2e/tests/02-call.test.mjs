@@ -47,8 +47,11 @@ describe('2. browser to browser call', { timeout: 180_000 }, () => {
       assert.ok(audio.audioLevel > 0 || audio.totalAudioEnergy > 0, `${who} hears sound (level ${audio.audioLevel})`);
     }
     await alice.screenshot('02-in-call');
+    assert.equal(await server.metric('webphone_media_sessions'), 1, 'the call is anchored in the relay');
     await alice.byTestId('hangup').click();
     await Promise.all([waitIdle(alice), waitIdle(bob)]);
+    for (let i = 0; i < 100 && (await server.metric('webphone_media_sessions')) !== 0; i++) await sleep(100);
+    assert.equal(await server.metric('webphone_media_sessions'), 0, 'the server holds no media session after the call');
   }));
 
   it('7. measures call setup: dial to ringing at the callee, answer to first audio packet', diagnose('setup-time', async (t) => {
