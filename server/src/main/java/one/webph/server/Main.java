@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
     subcommands = {ServeCommand.class, NumbersCommand.class, DbCommand.class, ConfigCommand.class,
         one.webph.server.acme.AcmeCommand.class,
         one.webph.server.migration.ImportCommand.class,
+        one.webph.server.peers.PeersCommand.class,
+        one.webph.server.calls.CallsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static final int EXIT_FAILURE = 1;

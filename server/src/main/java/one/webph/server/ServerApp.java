@@ -50,6 +50,8 @@ public final class ServerApp {
         NumbersComponent::new,
         one.webph.server.push.PushComponent::new, // before SIP: the proxy's push hooks use it
         one.webph.server.media.MediaComponent::new, // before SIP: the proxy anchors media through it
+        one.webph.server.peers.PeersComponent::new, // before SIP: the proxy routes community numbers through it
+        one.webph.server.calls.CallRecordsComponent::new, // before SIP: the proxy reports calls to it
         SipComponent::new
     );
   }

@@ -17,12 +17,29 @@ public final class Config {
   private final Map<String, String> sources;
   private final List<String> notices;
   private final Path file;
+  private final Map<String, String> familyEntries;
 
-  Config(Map<String, Object> values, Map<String, String> sources, List<String> notices, Path file) {
+  Config(Map<String, Object> values, Map<String, String> sources, List<String> notices, Path file,
+      Map<String, String> familyEntries) {
     this.values = Map.copyOf(values);
     this.sources = Map.copyOf(sources);
     this.notices = List.copyOf(notices);
     this.file = file;
+    this.familyEntries = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(familyEntries));
+  }
+
+  /**
+   * The raw entries of a key family (see {@link ConfigLoader#FAMILIES}) whose names start with {@code prefix},
+   * e.g. {@code family("PEER_")}, sorted by name; the owning component parses them.
+   */
+  public Map<String, String> family(String prefix) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    familyEntries.forEach((name, value) -> {
+      if (name.startsWith(prefix)) {
+        out.put(name, value);
+      }
+    });
+    return out;
   }
 
   /** The value of a key, or null when an optional key is unset. */
@@ -59,6 +76,7 @@ public final class Config {
         raw.put(key.name(), rawText(value));
       }
     }
+    raw.putAll(familyEntries);
     raw.putAll(overrides);
     return ConfigLoader.fromValues(raw);
   }
@@ -243,6 +261,8 @@ public final class Config {
       }
       out.append(key.name()).append('=').append(shown).append("    # ").append(source(key)).append('\n');
     }
+    familyEntries.forEach((name, value) -> out.append(name).append('=')
+        .append(name.endsWith("PASSWORD") ? "********" : value).append('\n'));
     return out.toString();
   }
 }

@@ -150,6 +150,17 @@ public final class ConfigKeys {
       "friendly-scanner,sipcli,sipvicious,sipsak", one.webph.server.sip.SipConfigParsers::userAgentFragments,
       "Comma-separated User-Agent fragments (case-insensitive) of scanners whose SIP requests are dropped; none = drop none.").build();
 
+  // ---- community peers (PEER_<NAME>_* entries: see docs/CONFIG.md, "Community peers")
+  public static final ConfigKey<Path> PEERS_FILE = define("PEERS_FILE", null, Parsers::path,
+      "Optional file of PEER_<NAME>_<FIELD>=VALUE lines (community networks), read in addition to PEER_* keys here.")
+      .build();
+  public static final ConfigKey<Integer> PEER_PROBE_SECONDS = define("PEER_PROBE_SECONDS", "30",
+      v -> Parsers.integer(v, 1, 3600),
+      "Seconds between OPTIONS probes of each peer target; two unanswered probes in a row mark it down.").build();
+  public static final ConfigKey<String> CONFERENCE_PREFIX = define("CONFERENCE_PREFIX", "500",
+      one.webph.server.peers.PeersConfig::digitsPrefix,
+      "Dialed numbers starting with this go to the conference peer (PEER_<NAME>_KIND=conference).").build();
+
   // ---- logging
   public static final ConfigKey<String> LOG_LEVEL = define("LOG_LEVEL", "info", Parsers::logLevel,
       "error, warn, info, debug or trace (a numeric Kamailio DEBUG_LEVEL is mapped).")

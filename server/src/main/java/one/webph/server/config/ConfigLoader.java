@@ -18,6 +18,11 @@ import java.util.Map;
 public final class ConfigLoader {
   public static final String ENV_PREFIX = "WEBPHONE_";
   public static final String FILE_NAME = "webphone.conf";
+  /**
+   * Prefixes of key families whose full names are not declared in {@link ConfigKeys} (e.g. PEER_VILLAGE_TARGET):
+   * accepted without an unknown-key warning, validated by their component, read with {@link Config#family}.
+   */
+  public static final List<String> FAMILIES = List.of("PEER_");
 
   private ConfigLoader() {}
 
@@ -69,7 +74,7 @@ public final class ConfigLoader {
       }
     }
     values.forEach((name, value) -> {
-      if (!keys.containsKey(name)) {
+      if (!keys.containsKey(name) && !isFamilyKey(name, keys)) {
         throw new ConfigException(name, "unknown configuration key");
       }
       merged.put(name, new Raw(value, "given"));
@@ -94,7 +99,13 @@ public final class ConfigLoader {
       values.put(key.name(), parseOne(key, raw.value(), raw.source()));
       sources.put(key.name(), raw.source());
     }
-    Config config = new Config(values, sources, notices, file);
+    Map<String, String> family = new java.util.TreeMap<>();
+    merged.forEach((name, raw) -> {
+      if (isFamilyKey(name, ConfigKeys.byName())) {
+        family.put(name, raw.value());
+      }
+    });
+    Config config = new Config(values, sources, notices, file, family);
     config.validateCombinations();
     return config;
   }
@@ -120,7 +131,7 @@ public final class ConfigLoader {
       String name = e.getKey();
       if (name.startsWith(ENV_PREFIX)) {
         String bare = name.substring(ENV_PREFIX.length());
-        if (keys.containsKey(bare)) {
+        if (keys.containsKey(bare) || isFamilyKey(bare, keys)) {
           canonical.put(bare, new Raw(e.getValue(), "environment " + name));
         } else {
           notices.add("warning: unknown configuration variable " + name + " ignored");
@@ -176,7 +187,7 @@ public final class ConfigLoader {
         name = name.substring(ENV_PREFIX.length());
       }
       Raw raw = new Raw(value, where);
-      if (keys.containsKey(name)) {
+      if (keys.containsKey(name) || isFamilyKey(name, keys)) {
         canonical.put(name, raw);
       } else if (aliases.containsKey(name)) {
         ConfigKey<?> key = aliases.get(name);
@@ -188,6 +199,10 @@ public final class ConfigLoader {
     }
     legacy.putAll(canonical);
     return legacy;
+  }
+
+  private static boolean isFamilyKey(String name, Map<String, ConfigKey<?>> keys) {
+    return !keys.containsKey(name) && FAMILIES.stream().anyMatch(f -> name.startsWith(f) && name.length() > f.length());
   }
 
   /** Strips one pair of matching quotes, as .env files often quote values; "#" inside a value is kept. */

@@ -31,7 +31,6 @@ public final class NumbersComponent implements Component {
   public static final String COMPAT_PATH = "/cgi-bin/allocatenumber.py";
   /** An address: something@something, without separators the original refused or that break SIP headers. */
   private static final Pattern EMAIL = Pattern.compile("[^@\\s;,<>\"]{1,64}@[^@\\s;,<>\"]{1,189}");
-  private static final String CONFERENCE_PREFIX = "500";
 
   private ServerContext context;
   private Config config;
@@ -196,8 +195,9 @@ public final class NumbersComponent implements Component {
         .put("sipUri", "sip:" + config.domain())
         .put("dialRules", new JsonObject()
             .put("virtualPrefixes", new JsonArray(config.numberPrefixes()))
-            .put("conferencePrefix", CONFERENCE_PREFIX)
-            .put("communityPrefixes", new JsonArray()))
+            .put("conferencePrefix", config.get(one.webph.server.config.ConfigKeys.CONFERENCE_PREFIX))
+            .put("communityPrefixes", new JsonArray(context.service(one.webph.server.peers.PeerDirectory.class)
+                .map(one.webph.server.peers.PeerDirectory::communityPrefixes).orElse(java.util.List.of()))))
         .put("push", new JsonObject().put("enabled", context.pushEnabled())));
   }
 

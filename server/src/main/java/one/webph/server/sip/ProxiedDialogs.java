@@ -73,6 +73,7 @@ final class ProxiedDialogs {
   private final Routing routing;
   private final Map<String, Dialog> dialogs = new HashMap<>();
   private TransactionLayer transactions;
+  private volatile CallObserver observer = CallObserver.NONE;
 
   ProxiedDialogs(Routing routing) {
     this.routing = routing;
@@ -80,6 +81,11 @@ final class ProxiedDialogs {
 
   void setTransactions(TransactionLayer transactions) {
     this.transactions = transactions;
+  }
+
+  /** Told when a dialog ends (call records). */
+  void setCallObserver(CallObserver observer) {
+    this.observer = observer;
   }
 
   int size() {
@@ -109,6 +115,12 @@ final class ProxiedDialogs {
   /** An in-dialog request passed the proxy: remember its CSeq (our own BYE must use a higher one). */
   void requestSeen(SipRequest request, long now) {
     Dialog d = dialogs.get(request.callId());
+    if (request.isMethod(SipMethod.BYE)) {
+      // also for a dialog the proxy could not track (no Contact): its call record still ends here
+      String who = d == null ? "bye" : matches(d.caller, request.fromTag()) ? "caller hung up"
+          : matches(d.callee, request.fromTag()) ? "callee hung up" : "bye";
+      ended(request.callId(), who);
+    }
     if (d == null || request.cseq() == null) {
       return;
     }
@@ -129,7 +141,21 @@ final class ProxiedDialogs {
 
   /** Forgets the dialogs nobody used for {@link #IDLE_MILLIS} (a BYE that never came). */
   void sweep(long now) {
-    dialogs.values().removeIf(d -> now - d.lastUsedMillis > IDLE_MILLIS);
+    dialogs.values().removeIf(d -> {
+      boolean idle = now - d.lastUsedMillis > IDLE_MILLIS;
+      if (idle) {
+        ended(d.callId, "idle");
+      }
+      return idle;
+    });
+  }
+
+  private void ended(String callId, String reason) {
+    try {
+      observer.onDialogEnded(callId, reason);
+    } catch (RuntimeException e) {
+      log.warn("call observer failed on the end of {}: {}", callId, e.toString());
+    }
   }
 
   /**
@@ -143,6 +169,7 @@ final class ProxiedDialogs {
       return false;
     }
     log.info("call {}: hanging up both sides ({})", callId, reason);
+    ended(callId, reason);
     // toward the callee: as the caller (UAC route set = Record-Route reversed)
     List<NameAddress> towardCallee = new ArrayList<>(d.recordRoute);
     Collections.reverse(towardCallee);

@@ -12,6 +12,7 @@ import one.webph.sip.message.SipHeaders;
 import one.webph.sip.message.SipMethod;
 import one.webph.sip.message.SipRequest;
 import one.webph.sip.message.SipResponse;
+import one.webph.sip.message.SipUri;
 import one.webph.sip.transaction.ClientTransaction;
 import one.webph.sip.transaction.ServerTransaction;
 import one.webph.sip.transaction.TransactionLayer;
@@ -41,6 +42,8 @@ final class ProxyCore {
   private final Set<Call> active = new HashSet<>();
   /** The branch being started: a send that fails synchronously reports before its data is attached. */
   private Branch starting;
+  /** Told of every initial INVITE's outcome and dialog end (call records); set once the records component runs. */
+  private volatile CallObserver observer = CallObserver.NONE;
 
   ProxyCore(Vertx vertx, SipSettings settings, Routing routing, MediaAnchor media, CallHooks hooks,
       SipMetrics metrics, ProxiedDialogs dialogs) {
@@ -55,6 +58,12 @@ final class ProxyCore {
 
   void setTransactions(TransactionLayer transactions) {
     this.transactions = transactions;
+  }
+
+  /** Plugs in the call records; the dialogs report their ends to it too. */
+  void setCallObserver(CallObserver observer) {
+    this.observer = java.util.Objects.requireNonNull(observer);
+    dialogs.setCallObserver(observer);
   }
 
   int activeCalls() {
@@ -99,6 +108,9 @@ final class ProxyCore {
     boolean cancelled;
     boolean cleanupScheduled;
     long timerC = -1;
+    /** For the call record: when the proxy took the request on, and whether the caller's CANCEL ended it. */
+    final long startedMillis = System.currentTimeMillis();
+    boolean callerCancelled;
 
     Call(ServerTransaction server, SipRequest request, String number, boolean recordRoute) {
       this.server = server;
@@ -298,6 +310,7 @@ final class ProxyCore {
       call.finished = true;
       if (first && call.isInvite() && call.request.toTag() == null) {
         dialogs.established(call.request, up, System.currentTimeMillis());
+        reportFinished(call, status);
       }
       relayWithAnswer(call, branch, up, true);
       if (first) {
@@ -442,6 +455,7 @@ final class ProxyCore {
   void cancel(ServerTransaction invite) {
     if (invite.applicationData() instanceof Call call) {
       if (!call.finished) {
+        call.callerCancelled = true;
         hooks.onCallAbandoned(call.number, call.request);
         media.release(call.request.callId());
         if (call.branches.isEmpty() || call.branches.stream().allMatch(Branch::isDone)) {
@@ -584,6 +598,9 @@ final class ProxyCore {
     response.removeHeader(MEDIA_MARK);
     metrics.response(call.request.method(), response.status());
     call.server.sendResponse(response);
+    if (call.isInvite() && call.request.toTag() == null) {
+      reportFinished(call, response.status());
+    }
     if (call.isInvite() && response.status() >= 300 && call.request.toTag() == null) {
       // only a failed initial INVITE ends the media; a refused re-INVITE (491, 488) leaves the call up
       media.release(call.request.callId());
@@ -599,6 +616,58 @@ final class ProxyCore {
       call.cleanupScheduled = true;
       vertx.setTimer(64L * 500 + 1000, id -> active.remove(call));
     }
+  }
+
+  /** Tells the call records how an initial INVITE ended; a failing observer never disturbs the proxy. */
+  private void reportFinished(Call call, int status) {
+    boolean rang = call.branches.stream().anyMatch(b -> b.provisional);
+    String route = call.number != null ? "local" : call.request.requestUri() instanceof SipUri u ? u.host()
+        : call.request.requestUri().toString();
+    String callee = call.number != null ? call.number : party(call.request.requestUri());
+    notifyFinished(new CallObserver.InviteOutcome(call.request.callId(), party(call.request.from().uri()), callee,
+        source(call.server.flow()), route, call.startedMillis, System.currentTimeMillis(), status,
+        call.callerCancelled, rang));
+  }
+
+  /**
+   * An initial INVITE the routing answered itself before any call existed (e.g. 404 for an unknown number):
+   * recorded as a call that failed at once. In-dialog requests and other methods are ignored.
+   */
+  void finishedLocally(ServerTransaction server, int status) {
+    SipRequest request = server.request();
+    if (!request.isMethod(SipMethod.INVITE) || request.toTag() != null) {
+      return;
+    }
+    String callee = party(request.requestUri());
+    String route = request.requestUri() instanceof SipUri u && routing.isLocalHost(u.host()) ? "local"
+        : request.requestUri() instanceof SipUri u2 ? u2.host() : request.requestUri().toString();
+    long now = System.currentTimeMillis();
+    notifyFinished(new CallObserver.InviteOutcome(request.callId(), party(request.from().uri()), callee,
+        source(server.flow()), route, now, now, status, false, false));
+  }
+
+  private void notifyFinished(CallObserver.InviteOutcome outcome) {
+    try {
+      observer.onInviteFinished(outcome);
+    } catch (RuntimeException e) {
+      log.warn("call observer failed on {}: {}", outcome.callId(), e.toString());
+    }
+  }
+
+  /** A party as recorded: the user part of a SIP URI (the number), else the whole URI. */
+  private static String party(one.webph.sip.message.Uri uri) {
+    if (uri instanceof SipUri sip && sip.userDecoded() != null && !sip.userDecoded().isEmpty()) {
+      return sip.userDecoded();
+    }
+    return uri.toString();
+  }
+
+  private static String source(SipFlow flow) {
+    if (flow == null || flow.remoteAddress() == null) {
+      return "";
+    }
+    return flow.transport().name().toLowerCase(java.util.Locale.ROOT) + ":" + flow.remoteAddress().hostAddress()
+        + ":" + flow.remoteAddress().port();
   }
 
   /** A random To tag for responses we generate. */

@@ -12,6 +12,7 @@ import java.util.function.LongSupplier;
 import one.webph.server.Component;
 import one.webph.server.ServerContext;
 import one.webph.server.config.Config;
+import one.webph.server.peers.PeerRouting;
 import one.webph.sip.transaction.TimerConfig;
 import one.webph.sip.transaction.TransactionLayer;
 import one.webph.sip.transaction.TransportSender;
@@ -70,7 +71,9 @@ public final class SipComponent implements Component {
     // Media relay and push integration come from components started earlier, when present.
     media = context.service(MediaAnchor.class).orElse(media);
     hooks = context.service(CallHooks.class).orElse(hooks);
-    SipSettings settings = SipSettings.from(config);
+    // community peers (issue 7), provided by the peers component: their trusted networks skip flood protection
+    PeerRouting peers = context.service(PeerRouting.class).orElse(PeerRouting.NONE);
+    SipSettings settings = withTrusted(SipSettings.from(config), peers.trustedNetworks());
     LongSupplier clock = System::currentTimeMillis;
     SipMetrics metrics = new SipMetrics(context.meterRegistry());
 
@@ -96,6 +99,8 @@ public final class SipComponent implements Component {
         service, TimerConfig.DEFAULT);
     ingress.setTransactions(transactions);
     service.setTransactions(transactions);
+    context.service(CallObserver.class).ifPresent(service::setCallObserver); // call records (issue 7)
+    service.setPeerRouting(peers);
     hooks.attach(service);
     // dead media ends the call: BYE to both sides, on the SIP event loop that owns the dialogs
     listenForMediaEnd(media);
@@ -135,11 +140,24 @@ public final class SipComponent implements Component {
       flood.sweep();
       service.sweep();
     }));
+    core.runOnContext(v -> peers.start(service::sendOptions)); // OPTIONS probes, sent on the SIP event loop
     context.provide(LocationService.class, location);
     context.provide(SipComponent.class, this);
     log.info("SIP registrar/proxy for {} ready ({} stored registration(s) restored; media: {}, hooks: {})",
         settings.domain(), stored.size(), media == MediaAnchor.PASS_THROUGH ? "pass-through" : "anchored",
         hooks == CallHooks.DEFAULT ? "default" : hooks.getClass().getSimpleName());
+  }
+
+  /** The settings with more trusted networks (exempt from flood protection like SIP_TRUSTED). */
+  private static SipSettings withTrusted(SipSettings s, List<Cidr> more) {
+    if (more.isEmpty()) {
+      return s;
+    }
+    List<Cidr> trusted = new java.util.ArrayList<>(s.trusted());
+    trusted.addAll(more);
+    return new SipSettings(s.domain(), s.regMinExpires(), s.regMaxExpires(), s.regDefaultExpires(),
+        s.inviteTimeout(), s.nonceLifetime(), s.floodLimit(), s.floodWindow(), s.floodBan(),
+        s.floodExemptLoopback(), trusted, s.blockedUserAgents(), s.digestAlgorithms());
   }
 
   private static SipTransportOptions transportOptions(Config config) {

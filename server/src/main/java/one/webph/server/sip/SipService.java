@@ -11,6 +11,8 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import one.webph.server.numbers.Subscriber;
+import one.webph.server.peers.PeerRoute;
+import one.webph.server.peers.PeerRouting;
 import one.webph.sip.message.AuthHeader;
 import one.webph.sip.message.Contact;
 import one.webph.sip.message.NameAddress;
@@ -56,6 +58,7 @@ public final class SipService implements TransactionUser, MessageOriginator {
   private final LongSupplier clock;
   private final ProxiedDialogs dialogs;
   private TransactionLayer transactions;
+  private PeerRouting peers = PeerRouting.NONE;
 
   SipService(Vertx vertx, SipSettings settings, SipTransportLayer transport, FlowTokens tokens,
       LocationService location, DigestAuthenticator authenticator, CredentialCache credentials, MediaAnchor media, CallHooks hooks, SipMetrics metrics, LongSupplier clock) {
@@ -81,8 +84,18 @@ public final class SipService implements TransactionUser, MessageOriginator {
     dialogs.setTransactions(transactions);
   }
 
+  /** Community networks (issue 7): which numbers are theirs, which sources are trusted. */
+  void setPeerRouting(PeerRouting peers) {
+    this.peers = java.util.Objects.requireNonNull(peers);
+  }
+
   int activeCalls() {
     return proxy.activeCalls();
+  }
+
+  /** Plugs in the call records (issue 7). */
+  void setCallObserver(CallObserver observer) {
+    proxy.setCallObserver(observer);
   }
 
   /** Dialogs established through the proxy and not yet ended by a BYE. */
@@ -211,9 +224,21 @@ public final class SipService implements TransactionUser, MessageOriginator {
       return;
     }
 
-    // ---- relay policy
-    if (!fromLocal && !toLocal) {
+    // ---- community networks: a number of a peer network (PEER_* prefixes, ;outbound=name) is not local
+    PeerRoute toPeer = toLocal ? peers.outbound(((SipUri) request.requestUri()).userDecoded(),
+        ((SipUri) request.requestUri()).param("outbound")) : null;
+    boolean toLocalNumber = toLocal && toPeer == null;
+    String trustedPeer = peers.trustedPeer(st.flow().remoteAddress().hostAddress());
+
+    // ---- relay policy: only authenticated local users reach anything but local numbers
+    if (!toLocalNumber && (!fromLocal || trustedPeer != null)) {
       reply(st, 403, "Not relaying");
+      return;
+    }
+
+    // ---- a trusted community network reaches local numbers without digest authentication
+    if (trustedPeer != null) {
+      relay(st, request, true, null, preloaded);
       return;
     }
 
@@ -225,15 +250,23 @@ public final class SipService implements TransactionUser, MessageOriginator {
           reply(st, 403, "From Does Not Match Credentials");
           return;
         }
-        relay(st, request, toLocal, preloaded);
+        relay(st, request, toLocalNumber, toPeer, preloaded);
       });
     } else {
-      relay(st, request, true, preloaded);
+      relay(st, request, true, null, preloaded);
     }
   }
 
-  /** After the checks: a local number goes through location lookup, anything else to its next hop. */
-  private void relay(ServerTransaction st, SipRequest request, boolean toLocal, Routing.PoppedRoutes preloaded) {
+  /**
+   * After the checks: a community network's number goes to the peer, a local number through location lookup,
+   * anything else to its next hop.
+   */
+  private void relay(ServerTransaction st, SipRequest request, boolean toLocal, PeerRoute toPeer,
+      Routing.PoppedRoutes preloaded) {
+    if (toPeer != null) {
+      relayToPeer(st, request, toPeer);
+      return;
+    }
     if (!toLocal) {
       ProxyCore.Call call = proxy.newCall(st, request, null, isDialogCreating(request));
       proxy.forward(call, routing.nextHop(request, preloaded));
@@ -242,6 +275,7 @@ public final class SipService implements TransactionUser, MessageOriginator {
     String number = ((SipUri) request.requestUri()).userDecoded();
     if (number == null || !NUMBER.matcher(number).matches()) {
       reply(st, 404, "Not Found");
+      proxy.finishedLocally(st, 404);
       return;
     }
     credentials.find(number).onComplete(ar -> guarded(st, () -> {
@@ -256,6 +290,7 @@ public final class SipService implements TransactionUser, MessageOriginator {
       Optional<Subscriber> subscriber = ar.result();
       if (subscriber.isEmpty() || subscriber.get().disabled()) {
         reply(st, 404, "Not Found");
+        proxy.finishedLocally(st, 404);
         return;
       }
       callNumber(st, request, number);
@@ -280,6 +315,38 @@ public final class SipService implements TransactionUser, MessageOriginator {
     for (Binding binding : bindings) {
       proxy.forward(call, routing.targetForBinding(binding));
     }
+  }
+
+  /**
+   * A community network's number: to the peer's live SIP server (Request-URI rewritten), or to its gateway's
+   * current registration; refused at once when the peer is down (503) or the gateway offline (480).
+   */
+  private void relayToPeer(ServerTransaction st, SipRequest request, PeerRoute route) {
+    if (route instanceof PeerRoute.Refuse refused) {
+      SipResponse r = localResponse(request, refused.status(), refused.reason());
+      if (refused.status() == 503) {
+        r.addHeader("Retry-After", "30");
+      }
+      send(st, r);
+      return;
+    }
+    if (route instanceof PeerRoute.ToGateway gateway) {
+      List<Binding> bindings = location.lookup(gateway.gatewayNumber(), clock.getAsLong());
+      if (bindings.isEmpty()) {
+        reply(st, 480, gateway.peer() + " gateway offline");
+        return;
+      }
+      ProxyCore.Call call = proxy.newCall(st, request, null, isDialogCreating(request));
+      for (Binding binding : bindings) {
+        Routing.Target contact = routing.targetForBinding(binding);
+        Uri uri = contact.requestUri() instanceof SipUri s ? s.withUser(gateway.user()) : contact.requestUri();
+        proxy.forward(call, new Routing.Target(uri, contact.hop(), contact.flowPayload(), contact.binding()));
+      }
+      return;
+    }
+    PeerRoute.Forward forward = (PeerRoute.Forward) route;
+    ProxyCore.Call call = proxy.newCall(st, request, null, isDialogCreating(request));
+    proxy.forward(call, routing.targetForUri(forward.requestUri()));
   }
 
   private static boolean isDialogCreating(SipRequest request) {
@@ -490,18 +557,41 @@ public final class SipService implements TransactionUser, MessageOriginator {
       message.setHeader(SipHeaders.DATE, date);
     }
     message.setBody(body, contentType);
-    message.pushVia(routing.newVia(target.hop().transport(), Routing.loopHash(message)));
-    OriginatedRequest mine = new OriginatedRequest(message, Promise.promise());
+    return originate(message, target);
+  }
+
+  /**
+   * An OPTIONS of our own, e.g. a community peer's liveness probe; completes with the final status (408 no
+   * answer, 503 not sendable).
+   */
+  public Future<Integer> sendOptions(SipUri uri) {
+    Routing.Target target = routing.targetForUri(uri);
+    if (!target.reachable()) {
+      return Future.succeededFuture(503);
+    }
+    SipRequest options = new SipRequest(SipMethod.OPTIONS, uri);
+    options.setFrom(NameAddress.of(SipUri.parse("sip:webphone@" + routing.domain())).withTag(ProxyCore.newTag()));
+    options.setTo(NameAddress.of(uri));
+    options.setHeader(SipHeaders.CALL_ID, ProxyCore.newTag() + ProxyCore.newTag() + "@" + routing.domain());
+    options.setHeader(SipHeaders.CSEQ, "1 " + SipMethod.OPTIONS);
+    options.setHeader(SipHeaders.MAX_FORWARDS, "70");
+    return originate(options, target);
+  }
+
+  /** Sends a request of our own on a new client transaction; its final status completes the future. */
+  private Future<Integer> originate(SipRequest request, Routing.Target target) {
+    request.pushVia(routing.newVia(target.hop().transport(), Routing.loopHash(request)));
+    OriginatedRequest mine = new OriginatedRequest(request, Promise.promise());
     originating = mine;
     try {
-      ClientTransaction ct = transactions.sendRequest(message, target.hop());
+      ClientTransaction ct = transactions.sendRequest(request, target.hop());
       if (ct != null) {
         ct.setApplicationData(mine);
       } else {
         mine.result.tryComplete(503);
       }
     } catch (RuntimeException e) {
-      log.info("stored MESSAGE to {} not sent: {}", to.contactUri(), e.toString());
+      log.info("{} to {} not sent: {}", request.method(), request.requestUri(), e.toString());
       mine.result.tryComplete(503);
     } finally {
       originating = null;

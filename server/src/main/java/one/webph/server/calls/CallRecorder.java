@@ -1,0 +1,80 @@
+package one.webph.server.calls;
+
+import io.vertx.core.Future;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import one.webph.media.relay.SessionStatistics;
+import one.webph.server.sip.CallObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes call records from the proxy's events: the INVITE's outcome at its final response, then, for an answered
+ * call, its end with the media statistics. The hooks run on the SIP event loop and only start asynchronous work;
+ * the writes of one Call-ID are chained so an end never overtakes its insert (a call hung up within
+ * milliseconds). A failed write is logged; the call itself is never affected.
+ */
+public final class CallRecorder implements CallObserver {
+  private static final Logger log = LoggerFactory.getLogger(CallRecorder.class);
+
+  private final CallRecordStore store;
+  private final Function<String, Future<SessionStatistics>> mediaStatistics;
+  private final LongSupplier clock;
+  /** The last write started per Call-ID, removed once it completes and nothing followed it. */
+  private final Map<String, Future<Void>> writes = new ConcurrentHashMap<>();
+
+  /**
+   * @param mediaStatistics the relay's statistics of a Call-ID (completing with null when nothing is anchored);
+   *                        asked before the relay releases the call
+   */
+  public CallRecorder(CallRecordStore store, Function<String, Future<SessionStatistics>> mediaStatistics,
+      LongSupplier clock) {
+    this.store = store;
+    this.mediaStatistics = mediaStatistics;
+    this.clock = clock;
+  }
+
+  @Override
+  public void onInviteFinished(InviteOutcome outcome) {
+    chain(outcome.callId(), () -> store.insert(outcome).onFailure(e ->
+        log.warn("call record of {} not stored: {}", outcome.callId(), e.toString())).mapEmpty());
+  }
+
+  @Override
+  public void onDialogEnded(String callId, String reason) {
+    long end = clock.getAsLong();
+    // asked now, before the relay releases the call; a relay that does not answer costs only the statistics
+    Future<String> stats;
+    try {
+      stats = mediaStatistics.apply(callId).map(MediaStatisticsJson::toJson)
+          .recover(e -> {
+            log.debug("media statistics of {} unavailable: {}", callId, e.toString());
+            return Future.succeededFuture(null);
+          });
+    } catch (RuntimeException e) {
+      stats = Future.succeededFuture(null);
+    }
+    Future<String> media = stats;
+    chain(callId, () -> media.compose(json -> store.close(callId, end, reason, json)).onFailure(e ->
+        log.warn("end of call record {} not stored: {}", callId, e.toString())).mapEmpty());
+  }
+
+  /** Futures of writes still running (tests, shutdown). */
+  int pendingWrites() {
+    return writes.size();
+  }
+
+  /** Runs {@code write} after the previous write of the same Call-ID finished (successfully or not). */
+  @SuppressWarnings("unchecked")
+  private void chain(String callId, java.util.function.Supplier<Future<Void>> write) {
+    Future<Void>[] mine = new Future[1];
+    writes.compute(callId, (id, previous) -> {
+      Future<Void> next = previous == null ? write.get() : previous.transform(ar -> write.get());
+      mine[0] = next;
+      return next;
+    });
+    mine[0].onComplete(ar -> writes.remove(callId, mine[0]));
+  }
+}
