@@ -19,7 +19,11 @@
 #
 # Environment (defaults): USERS=1000 HEAP_USERS=50000 STEP_SECONDS=10 REG_RATES="200 400 800 1600 3200 6400"
 #   CALL_RATES="50 100 200 400 800 1600" CALL_HOLD_MS=50 HEAP_REG_RATE=1000 DOMAIN=bench.webph.test
-#   KEEP_WORKDIR=1 keeps logs (always printed on failure). WEBPHONE_JAR=server/target/webphone.jar.
+#   WARMUP_SECONDS=10 (an unreported REGISTER and call run at the first rates before measuring: JIT for ours, the
+#   same for both targets) MEM_SETTLE_SECONDS=35 (memory is read right after the 50,000 registrations and again
+#   after this wait, when the UDP server transactions' Timer J, 32 s, has ended them: bindings only).
+#   KEEP_WORKDIR=1 keeps logs (always printed on failure). WEBPHONE_JAR=server/target/webphone.jar (the shaded
+#   jar of `mvn -pl sip,media,webpush,server package`), JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseG1GC" (our server's JVM).
 #   MariaDB at 127.0.0.1:3306 as root without password (databases kamailio_bench and webphone_bench are
 #   dropped and recreated). Packages: sip-tester, kamailio, kamailio-mysql-modules, mariadb-server.
 # All traffic stays on 127.0.0.1 (127.0.0.2/.3 as extra sources for the flood check); every loop is bounded.
@@ -36,8 +40,12 @@ REG_RATES="${REG_RATES:-200 400 800 1600 3200 6400}"
 CALL_RATES="${CALL_RATES:-50 100 200 400 800 1600}"
 CALL_HOLD_MS="${CALL_HOLD_MS:-50}"
 HEAP_REG_RATE="${HEAP_REG_RATE:-1000}"
+WARMUP_SECONDS="${WARMUP_SECONDS:-10}"
+MEM_SETTLE_SECONDS="${MEM_SETTLE_SECONDS:-35}"
 DOMAIN="${DOMAIN:-bench.webph.test}"
 WEBPHONE_JAR="${WEBPHONE_JAR:-$ROOT/server/target/webphone.jar}"
+# A fixed heap for our server, so that runs compare and the heap figure is not shaped by a 1/4-of-RAM default.
+JAVA_OPTS="${JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}"
 MYSQL=(mysql -uroot -h127.0.0.1 -P3306 --batch --skip-column-names)
 CLK_TCK="$(getconf CLK_TCK)"
 NUMBER_PREFIX=999100          # numbers are NUMBER_PREFIX + 6 digits; index 0 is the callee
@@ -208,8 +216,10 @@ webphone_start() { # PORT WORKDIR; sets SERVER_PID
   webphone_env
   export WEBPHONE_SIP_PORT="$port" WEBPHONE_SIPS_PORT="$(free_port)" WEBPHONE_HTTP_PORT="$(free_port)" \
          WEBPHONE_HTTPS_PORT="$(free_port)"
+  WEBPHONE_HTTP_PORT_USED=$WEBPHONE_HTTP_PORT
+  # env -u: the server reads every WEBPHONE_* variable as configuration and warns about the script's own ones.
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
-  java ${JAVA_OPTS:-} -jar "$WEBPHONE_JAR" serve > "$dir/server.log" 2>&1 &
+  env -u WEBPHONE_JAR -u WEBPHONE_SUBSCRIBER_TABLE java $JAVA_OPTS -jar "$WEBPHONE_JAR" serve > "$dir/server.log" 2>&1 &
   SERVER_PID=$!
   wait_ready "$port" "$SERVER_PID" || { tail -20 "$dir/server.log" >&2; die "webphone did not answer OPTIONS on $port"; }
 }
@@ -219,7 +229,10 @@ webphone_memory() { # bytes of Java heap in use after a full GC
   jcmd "$SERVER_PID" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i+1); sub(/K,?$/, "", v); print v * 1024; exit}}'
 }
 
-webphone_registered() { echo "?"; }
+webphone_registered() { # the registrar's gauge on the plain-HTTP /metrics (Prometheus text)
+  curl -s --max-time 5 "http://127.0.0.1:$WEBPHONE_HTTP_PORT_USED/metrics" \
+    | awk '/^sip_registrations_active[ {]/ {printf "%d\n", $NF; found = 1; exit} END {if (!found) print "?"}'
+}
 
 webphone_stop() {
   if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -312,6 +325,17 @@ bench_target() {
   trap '"${CURRENT_TARGET}_stop"; callee_stop' EXIT
   "${t}_start" "$PORT" "$WORK"
 
+  if [ "$WARMUP_SECONDS" -gt 0 ]; then
+    log "$t: warm-up (not reported), ${WARMUP_SECONDS}s of REGISTER then of calls at the first rates"
+    local saved_step=$STEP_SECONDS; STEP_SECONDS=$WARMUP_SECONDS
+    measure_step warmup-register "${REG_RATES%% *}" 2 -sf "$SCEN/register_auth.xml" -inf "$WORK/users.csv"
+    callee_start
+    measure_step warmup-call "${CALL_RATES%% *}" 3 -sf "$SCEN/uac_call_auth.xml" -inf "$WORK/users.csv" \
+      -s "$(number_of "$CALLEE_INDEX")" -d "$CALL_HOLD_MS"
+    callee_stop
+    STEP_SECONDS=$saved_step
+  fi
+
   log "$t: REGISTER with auth (2 transactions each), ${STEP_SECONDS}s steps: $REG_RATES"
   stepped register 2 "$REG_RATES" no_op no_op -sf "$SCEN/register_auth.xml" -inf "$WORK/users.csv"
   RESULT[$t.reg_rate]=$BEST_RATE RESULT[$t.reg_cpu]=$BEST_CPU
@@ -328,15 +352,18 @@ bench_target() {
 
   log "$t: memory after registering $HEAP_USERS numbers at $HEAP_REG_RATE/s"
   local before after rc=0
+  sleep "$MEM_SETTLE_SECONDS"   # the rate tests' transactions end first: "before" is USERS bindings only
   before="$("${t}_memory")"
   sipp_run "$PORT" $((HEAP_USERS / HEAP_REG_RATE * 3 + 60)) -sf "$SCEN/register_auth.xml" -inf "$WORK/heap_users.csv" \
     -r "$HEAP_REG_RATE" -m "$HEAP_USERS" -timeout "$((HEAP_USERS / HEAP_REG_RATE * 3 + 30))s" \
     -trace_stat -stf "$WORK/heap.csv" -fd 1 > "$WORK/heap.out" 2>&1 || rc=$?
   after="$("${t}_memory")"
+  sleep "$MEM_SETTLE_SECONDS"
+  RESULT[$t.mem_settled]="$("${t}_memory")"
   RESULT[$t.heap_ok]="$(stat_value "$WORK/heap.csv" 'SuccessfulCall(C)')"
   RESULT[$t.registered]="$("${t}_registered")"
   RESULT[$t.mem_before]=$before RESULT[$t.mem_after]=$after
-  log "  registered ${RESULT[$t.heap_ok]}/$HEAP_USERS (server says ${RESULT[$t.registered]}), sipp rc $rc, memory $before -> $after bytes"
+  log "  registered ${RESULT[$t.heap_ok]}/$HEAP_USERS (server says ${RESULT[$t.registered]}), sipp rc $rc, memory $before -> $after bytes, ${RESULT[$t.mem_settled]} after ${MEM_SETTLE_SECONDS}s"
 
   "${t}_stop"; trap - EXIT
   [ "${KEEP_WORKDIR:-0}" = 1 ] && log "$t: logs kept in $WORK" || rm -rf "$WORK"
@@ -348,10 +375,12 @@ report() {
   local targets=("$@")
   echo
   echo "SIP benchmark, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), steps of ${STEP_SECONDS}s, $USERS users, sipp $(sipp -v 2>&1 | grep -o 'v[0-9.]*' | head -1)"
-  printf '%-10s %14s %14s %14s %14s %12s %12s\n' target "REGISTER/s" "CPU s/1k txn" "calls/s" "CPU s/1k txn" "mem@0 MiB" "mem@${HEAP_USERS} MiB"
+  printf '%-10s %12s %12s %10s %12s %10s %14s %14s %12s\n' target "REGISTER/s" "CPU s/1k txn" "calls/s" \
+    "CPU s/1k txn" "mem before" "mem@${HEAP_USERS} MiB" "+${MEM_SETTLE_SECONDS}s MiB" registered
   for t in "${targets[@]}"; do
-    printf '%-10s %14s %14s %14s %14s %12s %12s\n' "$t" "${RESULT[$t.reg_rate]}" "${RESULT[$t.reg_cpu]}" \
-      "${RESULT[$t.call_rate]}" "${RESULT[$t.call_cpu]}" "$(mib "${RESULT[$t.mem_before]}")" "$(mib "${RESULT[$t.mem_after]}")"
+    printf '%-10s %12s %12s %10s %12s %10s %14s %14s %12s\n' "$t" "${RESULT[$t.reg_rate]}" "${RESULT[$t.reg_cpu]}" \
+      "${RESULT[$t.call_rate]}" "${RESULT[$t.call_cpu]}" "$(mib "${RESULT[$t.mem_before]}")" \
+      "$(mib "${RESULT[$t.mem_after]}")" "$(mib "${RESULT[$t.mem_settled]}")" "${RESULT[$t.registered]}"
   done
   if [ -n "${RESULT[webphone.reg_rate]:-}" ] && [ -n "${RESULT[kamailio.reg_rate]:-}" ]; then
     python3 - "${RESULT[webphone.reg_rate]}" "${RESULT[kamailio.reg_rate]}" "${RESULT[webphone.reg_cpu]}" "${RESULT[kamailio.reg_cpu]}" \
@@ -438,7 +467,7 @@ main() {
     case "$a" in
       --check) mode=check ;;
       kamailio|webphone) targets+=("$a") ;;
-      -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+      -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
       *) die "unknown argument '$a' (targets: kamailio, webphone; option: --check)" ;;
     esac
   done

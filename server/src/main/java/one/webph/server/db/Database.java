@@ -147,16 +147,29 @@ public final class Database implements AutoCloseable {
   }
 
   /** Like {@link #call} but in one transaction: committed when the work returns, rolled back when it throws. */
+  private static final int TRANSACTION_ATTEMPTS = 3;
+
   public <T> Future<T> transaction(SqlWork<T> work) {
     return call(connection -> {
       connection.setAutoCommit(false);
       try {
-        T result = work.run(connection);
-        connection.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        connection.rollback();
-        throw e;
+        for (int attempt = 1; ; attempt++) {
+          try {
+            T result = work.run(connection);
+            connection.commit();
+            return result;
+          } catch (SQLException e) {
+            connection.rollback();
+            // InnoDB picks a deadlock victim under concurrent writes; the whole transaction can simply run again.
+            if (!isDeadlock(e) || attempt >= TRANSACTION_ATTEMPTS) {
+              throw e;
+            }
+            log.debug("transaction deadlocked (attempt {}), retrying: {}", attempt, e.getMessage());
+          } catch (RuntimeException e) {
+            connection.rollback();
+            throw e;
+          }
+        }
       } finally {
         connection.setAutoCommit(true);
       }
@@ -199,6 +212,11 @@ public final class Database implements AutoCloseable {
   }
 
   /** True for a unique/primary key violation (SQLState class 23: H2 23505, MariaDB 23000/1062). */
+  /** A deadlock or serialization failure (SQLState 40001, MariaDB error 1213): safe to retry the transaction. */
+  public static boolean isDeadlock(SQLException e) {
+    return "40001".equals(e.getSQLState()) || e.getErrorCode() == 1213;
+  }
+
   public static boolean isDuplicateKey(SQLException e) {
     return e.getSQLState() != null && e.getSQLState().startsWith("23");
   }

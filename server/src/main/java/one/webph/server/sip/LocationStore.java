@@ -63,6 +63,8 @@ public final class LocationStore {
   public synchronized Future<Void> persist(String number) {
     Future<Void> previous = lastWrite.getOrDefault(number, Future.succeededFuture());
     Future<Void> next = previous.transform(ignored -> database.transaction(connection -> {
+      // READ COMMITTED: no InnoDB gap locks, so neighbouring numbers' delete+insert do not deadlock each other
+      connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       write(connection, number, location.stored(number));
       return null;
     }).<Void>mapEmpty().onFailure(e -> log.warn("could not store the registrations of {}: {}", number,
