@@ -130,6 +130,13 @@ public final class PeerDirectory implements PeerRouting {
     return best;
   }
 
+  @Override
+  public Credentials credentials(String peerName) {
+    Peer peer = byName(peerName);
+    return peer == null || peer.user() == null || peer.password() == null ? null
+        : new Credentials(peer.user(), peer.password());
+  }
+
   Peer byName(String name) {
     for (Peer p : peers) {
       if (p.name().equalsIgnoreCase(name)) {

@@ -24,6 +24,19 @@ public interface PeerRouting {
    */
   PeerRoute outbound(String number, String outbound);
 
+  /** A peer's outbound digest credentials (PEER_&lt;NAME&gt;_USER/PASSWORD) for its 401/407. */
+  record Credentials(String user, String password) {
+    @Override
+    public String toString() {
+      return "Credentials[user=" + user + ", password=***]"; // never log the password
+    }
+  }
+
+  /** The outbound credentials of the named peer, or null when it has none (its 401/407 then reach the caller). */
+  default Credentials credentials(String peer) {
+    return null;
+  }
+
   /** The name of the peer whose TRUSTED networks contain this source address, or null. */
   String trustedPeer(String sourceIp);
 

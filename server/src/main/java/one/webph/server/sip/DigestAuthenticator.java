@@ -32,6 +32,11 @@ public final class DigestAuthenticator {
     STALE,
     /** Right password, nonce-count already used: challenge with stale=true so the client retries once. */
     REPLAY,
+    /**
+     * Credentials with an algorithm whose HA1 the account lacks (imported with only an MD5 HA1): challenge again
+     * offering MD5 only, so the client can still log in.
+     */
+    MD5_ONLY,
     /** Unknown user, disabled account or wrong password: 403 (no new challenge, so no password guessing loop). */
     REJECTED
   }
@@ -58,9 +63,17 @@ public final class DigestAuthenticator {
 
   /** Challenges to put in WWW-Authenticate (401) or Proxy-Authenticate (407), in the configured order. */
   public List<AuthHeader> challenges(boolean stale) {
+    return challenges(stale, false);
+  }
+
+  /** As {@link #challenges(boolean)}; with {@code md5Only} just the MD5 one (see {@link Outcome#MD5_ONLY}). */
+  public List<AuthHeader> challenges(boolean stale, boolean md5Only) {
     String nonce = nonces.create();
     List<AuthHeader> out = new ArrayList<>(2);
     for (DigestAlgorithm algorithm : offered) {
+      if (md5Only && algorithm != DigestAlgorithm.MD5) {
+        continue;
+      }
       Parameters p = Parameters.of("realm", SipText.quote(realm), "nonce", SipText.quote(nonce), "algorithm",
           algorithm.token(), "qop", "\"auth\"");
       if (stale) {
@@ -131,7 +144,10 @@ public final class DigestAuthenticator {
     }
     String ha1 = algorithm == DigestAlgorithm.MD5 ? subscriber.ha1() : subscriber.ha1Sha256();
     if (ha1 == null) {
-      return Outcome.REJECTED;
+      // an account imported with only its MD5 HA1 cannot check SHA-256 answers: let the client retry with MD5
+      boolean md5Usable = algorithm != DigestAlgorithm.MD5 && subscriber.ha1() != null
+          && offered.contains(DigestAlgorithm.MD5);
+      return md5Usable ? Outcome.MD5_ONLY : Outcome.REJECTED;
     }
     String qop = credentials.param("qop");
     long nonceCount = 0;

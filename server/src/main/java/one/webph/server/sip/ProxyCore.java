@@ -7,7 +7,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import one.webph.sip.auth.DigestChallenge;
+import one.webph.sip.auth.DigestCredentials;
 import one.webph.sip.message.AuthHeader;
+import one.webph.sip.message.CSeq;
 import one.webph.sip.message.SipHeaders;
 import one.webph.sip.message.SipMethod;
 import one.webph.sip.message.SipRequest;
@@ -77,6 +80,8 @@ final class ProxyCore {
     ClientTransaction transaction;
     SipResponse finalResponse;
     boolean provisional;
+    /** The request was resent with credentials after a 401/407 (at most once per branch). */
+    boolean challengeAnswered;
 
     Branch(Call call, Routing.Target target) {
       this.call = call;
@@ -111,6 +116,9 @@ final class ProxyCore {
     /** For the call record: when the proxy took the request on, and whether the caller's CANCEL ended it. */
     final long startedMillis = System.currentTimeMillis();
     boolean callerCancelled;
+    /** Credentials for the next hop's 401/407 (a community peer's PEER_<NAME>_USER/PASSWORD), or null. */
+    private String authUser;
+    private String authPassword;
 
     Call(ServerTransaction server, SipRequest request, String number, boolean recordRoute) {
       this.server = server;
@@ -122,6 +130,12 @@ final class ProxyCore {
 
     boolean isInvite() {
       return request.isMethod(SipMethod.INVITE);
+    }
+
+    /** Answer a 401/407 of a branch with these credentials instead of relaying it to the caller. */
+    void answerChallengesAs(String user, String password) {
+      this.authUser = user;
+      this.authPassword = password;
     }
 
     @Override
@@ -295,8 +309,16 @@ final class ProxyCore {
     if (status == 100) {
       return; // hop by hop: we sent our own 100
     }
+    if ((status == 401 || status == 407) && !branch.isDone() && !call.finished && !call.cancelled
+        && resendWithCredentials(branch, transaction.request(), response)) {
+      return; // the challenge is ours to answer, the caller never sees it
+    }
     SipResponse up = response.copy();
     up.popVia();
+    if (branch.challengeAnswered) {
+      // the resent request carries CSeq+1; the caller's transaction knows only its own number
+      up.setHeader(SipHeaders.CSEQ, call.request.cseq().toString());
+    }
     if (status < 200) {
       branch.provisional = true;
       if (!call.finished && !branch.isDone()) {
@@ -327,6 +349,61 @@ final class ProxyCore {
     if (status >= 600) {
       cancelPending(call, branch);
     }
+  }
+
+  /**
+   * Answers a next hop's 401/407 as a client (RFC 3261 22.2): the same request (body already anchored) on a new
+   * client transaction with a new branch, CSeq+1 and Authorization/Proxy-Authorization for the first challenge
+   * we can answer (MD5 or SHA-256, qop=auth when offered). Once per branch, so a wrong password ends as the
+   * peer's 401/407 relayed upstream. False when the call has no credentials or the challenge is unusable.
+   */
+  private boolean resendWithCredentials(Branch branch, SipRequest sent, SipResponse challenge) {
+    Call call = branch.call;
+    if (call.authUser == null || call.authPassword == null || branch.challengeAnswered
+        || sent.isMethod(SipMethod.ACK) || sent.isMethod(SipMethod.CANCEL)) {
+      return false;
+    }
+    boolean proxyAuth = challenge.status() == 407;
+    DigestChallenge digest = null;
+    for (AuthHeader h : proxyAuth ? challenge.proxyAuthenticates() : challenge.wwwAuthenticates()) {
+      digest = h.isDigest() ? DigestChallenge.from(h) : null;
+      if (digest != null) {
+        break;
+      }
+    }
+    if (digest == null) {
+      log.warn("cannot answer the {} of {} for {}: no usable digest challenge", challenge.status(),
+          branch.target.requestUri(), call.request.callId());
+      return false;
+    }
+    SipRequest again = sent.copy();
+    again.setHeader(SipHeaders.CSEQ, new CSeq(sent.cseq().number() + 1, sent.method()).toString());
+    again.popVia();
+    again.pushVia(routing.newVia(branch.target.hop().transport(), call.loopHash));
+    String cnonce = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    DigestCredentials answer = DigestCredentials.answer(digest, call.authUser, call.authPassword, sent.method(),
+        sent.requestUri().toString(), cnonce, 1);
+    again.addHeader(proxyAuth ? SipHeaders.PROXY_AUTHORIZATION : SipHeaders.AUTHORIZATION,
+        answer.toAuthHeader().toString());
+    branch.challengeAnswered = true;
+    starting = branch;
+    ClientTransaction previous = branch.transaction;
+    branch.transaction = null;
+    try {
+      ClientTransaction ct = transactions.sendRequest(again, branch.target.hop());
+      if (ct != null && branch.transaction == null && !branch.isDone()) {
+        ct.setApplicationData(branch);
+        branch.transaction = ct;
+      }
+    } catch (RuntimeException e) {
+      log.warn("could not resend {} with credentials to {}: {}", sent.method(), branch.target.requestUri(),
+          e.toString());
+      branch.transaction = previous;
+      return false;
+    } finally {
+      starting = null;
+    }
+    return true;
   }
 
   /**

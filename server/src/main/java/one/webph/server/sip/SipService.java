@@ -346,6 +346,10 @@ public final class SipService implements TransactionUser, MessageOriginator {
     }
     PeerRoute.Forward forward = (PeerRoute.Forward) route;
     ProxyCore.Call call = proxy.newCall(st, request, null, isDialogCreating(request));
+    PeerRouting.Credentials credentials = peers.credentials(forward.peer());
+    if (credentials != null) {
+      call.answerChallengesAs(credentials.user(), credentials.password());
+    }
     proxy.forward(call, routing.targetForUri(forward.requestUri()));
   }
 
@@ -430,6 +434,7 @@ public final class SipService implements TransactionUser, MessageOriginator {
         case OK -> onSuccess.accept(user);
         case MALFORMED -> reply(st, 400, "Bad Credentials");
         case STALE, REPLAY -> challenge(st, request, proxyAuth, true);
+        case MD5_ONLY -> challenge(st, request, proxyAuth, false, true);
         case REJECTED -> {
           log.info("authentication of {} from {} failed (wrong password, unknown or disabled)", user,
               st.flow().remoteAddress());
@@ -441,9 +446,14 @@ public final class SipService implements TransactionUser, MessageOriginator {
   }
 
   private void challenge(ServerTransaction st, SipRequest request, boolean proxyAuth, boolean stale) {
+    challenge(st, request, proxyAuth, stale, false);
+  }
+
+  private void challenge(ServerTransaction st, SipRequest request, boolean proxyAuth, boolean stale,
+      boolean md5Only) {
     SipResponse r = proxyAuth ? localResponse(request, 407, "Proxy Authentication Required")
         : localResponse(request, 401, "Unauthorized");
-    List<AuthHeader> challenges = new ArrayList<>(authenticator.challenges(stale));
+    List<AuthHeader> challenges = new ArrayList<>(authenticator.challenges(stale, md5Only));
     if (st.flow().transport().isWebSocket()) {
       // JsSIP (the app) keeps only the LAST challenge header and answers only MD5, while sipp and many desk
       // phones read only the FIRST: browsers get MD5 last (the RFC 8760 order, strongest first), others the

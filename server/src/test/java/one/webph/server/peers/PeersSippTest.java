@@ -30,7 +30,9 @@ class PeersSippTest {
   private static final String GATEWAY = "999399001";
   private static final String ONLINE_GATEWAY = "999399002";
   private static final String GATEWAY_PASSWORD = "gateway-password";
+  private static final String GUARDED_USER = "webph-trunk";
   private static PeerSipp village;
+  private static PeerSipp guarded;
   private static TestServer server;
   private static int sipPort;
 
@@ -45,6 +47,13 @@ class PeersSippTest {
     String scenario = village.scenario("/peers/peer_uas.xml", "peer_uas.xml", Map.of("USER", "52200777"));
     village.start("village", null, "-sf", scenario, "-p", Integer.toString(villagePort), "-i", "127.0.0.1", "-t",
         "u1");
+    // a second community server that challenges every INVITE with 407 (PEER_GUARDED_USER/PASSWORD answer it)
+    int guardedPort = PeerSipp.freePort();
+    guarded = new PeerSipp();
+    String guardedScenario = guarded.scenario("/peers/peer_uas_auth.xml", "peer_uas_auth.xml",
+        Map.of("USER", "999500777", "AUTH_USER", GUARDED_USER));
+    guarded.start("guarded", null, "-sf", guardedScenario, "-p", Integer.toString(guardedPort), "-i", "127.0.0.1",
+        "-t", "u1");
     sipPort = PeerSipp.freePort();
     Map<String, String> config = new HashMap<>();
     config.putAll(Map.of("SIP_PORT", Integer.toString(sipPort), "DOMAIN", "localhost", "PEER_PROBE_SECONDS", "1",
@@ -58,6 +67,8 @@ class PeersSippTest {
     // a second gateway that registers during a test (a killed sipp's UDP binding outlives it: keep them apart)
     config.putAll(Map.of("PEER_TOWN_KIND", "registered", "PEER_TOWN_MATCH", "prefix:999301",
         "PEER_TOWN_NUMBER", ONLINE_GATEWAY, "PEER_TOWN_PASSWORD", GATEWAY_PASSWORD));
+    config.putAll(Map.of("PEER_GUARDED_MATCH", "prefix:999500", "PEER_GUARDED_TARGET",
+        "udp:127.0.0.1:" + guardedPort, "PEER_GUARDED_USER", GUARDED_USER, "PEER_GUARDED_PASSWORD", "trunk-secret"));
     server = TestServer.start(config);
     for (String number : List.of(CALLER, CALLEE)) {
       server.app().context().subscribers().create(number, PASSWORD, null).await(10, TimeUnit.SECONDS);
@@ -84,6 +95,9 @@ class PeersSippTest {
     }
     if (village != null) {
       village.close();
+    }
+    if (guarded != null) {
+      guarded.close();
     }
   }
 
@@ -128,6 +142,18 @@ class PeersSippTest {
       int exit = sipp.run("call", 45, target(), uac(sipp, "uac_call_auth.xml", "999200777", "127.0.0.1", "-inf",
           users, "-p", Integer.toString(PeerSipp.freePort()), "-d", "200"));
       assertThat(exit).as(sipp.log("call") + "\n--- village\n" + village.log("village")).isZero();
+    }
+  }
+
+  @Test
+  void peerChallengeIsAnsweredWithTheConfiguredCredentials() throws Exception {
+    try (PeerSipp sipp = new PeerSipp()) {
+      sipp.scenario("/sip/uac_call_auth.xml", "uac_call_auth.xml", Map.of());
+      String users = sipp.users("caller", CALLER, PASSWORD);
+      // the caller answers only our own 407: a second one (the peer's) would fail its scenario
+      int exit = sipp.run("guarded", 45, target(), uac(sipp, "uac_call_auth.xml", "999500777", "127.0.0.1", "-inf",
+          users, "-p", Integer.toString(PeerSipp.freePort()), "-d", "200"));
+      assertThat(exit).as(sipp.log("guarded") + "\n--- guarded peer\n" + guarded.log("guarded")).isZero();
     }
   }
 

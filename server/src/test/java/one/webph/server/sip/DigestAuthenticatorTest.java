@@ -142,4 +142,25 @@ class DigestAuthenticatorTest {
     assertThat(md5Only.verify("REGISTER", answer(DigestAlgorithm.SHA_256, "pw", "00000001"), alice))
         .isEqualTo(DigestAuthenticator.Outcome.BAD_NONCE);
   }
+
+  @Test
+  void sha256AnswerForAnAccountWithOnlyAnMd5Ha1IsChallengedAgainWithMd5Only() {
+    // an account imported from the old stack: subscribers.ha1_sha256 is NULL
+    Subscriber imported = new Subscriber(alice.number(), REALM, alice.ha1(), null, null, Instant.EPOCH, false);
+    assertThat(auth.verify("REGISTER", answer(DigestAlgorithm.SHA_256, "pw", "00000001"), imported))
+        .isEqualTo(DigestAuthenticator.Outcome.MD5_ONLY);
+    List<AuthHeader> again = auth.challenges(false, true);
+    assertThat(again).extracting(h -> h.param("algorithm")).containsExactly("MD5");
+    // the client's MD5 answer to that challenge logs in
+    assertThat(auth.verify("REGISTER", answer(DigestAlgorithm.MD5, "pw", again.get(0).param("nonce"), "00000001"),
+        imported)).isEqualTo(DigestAuthenticator.Outcome.OK);
+    // without an MD5 HA1 either, or with MD5 not offered, there is nothing to retry with
+    Subscriber noHash = new Subscriber(alice.number(), REALM, null, null, null, Instant.EPOCH, false);
+    assertThat(auth.verify("REGISTER", answer(DigestAlgorithm.SHA_256, "pw", "00000001"), noHash))
+        .isEqualTo(DigestAuthenticator.Outcome.REJECTED);
+    DigestAuthenticator shaOnly = new DigestAuthenticator(REALM, nonces, List.of(DigestAlgorithm.SHA_256));
+    String nonce = shaOnly.challenges(false).get(0).param("nonce");
+    assertThat(shaOnly.verify("REGISTER", answer(DigestAlgorithm.SHA_256, "pw", nonce, "00000001"), imported))
+        .isEqualTo(DigestAuthenticator.Outcome.REJECTED);
+  }
 }
