@@ -51,6 +51,8 @@ final class ProxiedDialogs {
     final List<NameAddress> recordRoute;
     /** The callee kind / branch of a late offer waiting for the ACK's answer, else null. */
     MediaAnchor.Leg lateOffer;
+    /** The body of the 2xx as relayed to the caller (SDP through the relay), for 2xx retransmissions. */
+    byte[] relayedSuccessBody;
     long lastUsedMillis;
 
     Dialog(String callId, Party caller, Party callee, List<NameAddress> recordRoute, long now) {

@@ -82,6 +82,11 @@ final class ProxyCore {
     boolean provisional;
     /** The request was resent with credentials after a 401/407 (at most once per branch). */
     boolean challengeAnswered;
+    /**
+     * The 2xx as relayed upstream (its SDP already anchored), resent as it is when the callee retransmits its 2xx:
+     * anchoring a retransmission again would cost a relay round trip, and after a BYE would find no session.
+     */
+    SipResponse relayedSuccess;
 
     Branch(Call call, Routing.Target target) {
       this.call = call;
@@ -327,6 +332,15 @@ final class ProxyCore {
       return;
     }
     if (status < 300) {
+      if (branch.finalResponse != null && branch.finalResponse.isSuccess()
+          && java.util.Objects.equals(branch.finalResponse.toTag(), up.toTag())) {
+        // a retransmission of this branch's 2xx (the caller's ACK is late or lost): resend what went up; while
+        // the first is still being anchored there is nothing to resend yet, and that one goes up anyway
+        if (branch.relayedSuccess != null) {
+          call.server.sendResponse(branch.relayedSuccess);
+        }
+        return;
+      }
       boolean first = !call.finished;
       branch.finalResponse = up;
       call.finished = true;
@@ -461,6 +475,13 @@ final class ProxyCore {
       }
       metrics.response(call.request.method(), up.status());
       call.server.sendResponse(up);
+      if (fin && up.isSuccess()) {
+        branch.relayedSuccess = up;
+        ProxiedDialogs.Dialog dialog = dialogs.get(call.request.callId());
+        if (dialog != null && call.isInvite() && call.request.toTag() == null) {
+          dialog.relayedSuccessBody = up.body();
+        }
+      }
       if (hangUp) {
         // the 2xx went up so both sides hold the dialog: end it at once (the caller's ACK still passes)
         String callId = call.request.callId();

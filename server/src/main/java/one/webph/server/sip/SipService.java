@@ -515,6 +515,16 @@ public final class SipService implements TransactionUser, MessageOriginator {
     }
     SipResponse up = response.copy();
     up.popVia();
+    if (up.body().length > 0) {
+      // its SDP must reach the caller as the relay rewrote it, never raw (that would bypass the relay)
+      ProxiedDialogs.Dialog dialog = dialogs.get(up.callId());
+      if (dialog == null || dialog.relayedSuccessBody == null) {
+        log.debug("call {}: late 2xx retransmission dropped: its dialog ended or its answer was never relayed",
+            up.callId());
+        return;
+      }
+      up.setBody(dialog.relayedSuccessBody, up.contentType());
+    }
     transport.sendResponse(up, null);
   }
 

@@ -48,6 +48,37 @@ class SipServiceRoutingTest {
   private Vertx vertx;
   private TransactionLayer layer;
   private LocationService location;
+  /** The anchor the proxy uses: rewrites the connection line as a relay would and counts its calls. */
+  private final RecordingAnchor anchor = new RecordingAnchor();
+
+  /** Like the relay: an answer needs its call's offer, and nothing is anchored after release. */
+  static final class RecordingAnchor implements MediaAnchor {
+    final java.util.Set<String> anchored = new java.util.HashSet<>();
+    int answers;
+
+    @Override
+    public Future<byte[]> offer(Leg leg, byte[] sdp) {
+      anchored.add(leg.callId());
+      return Future.succeededFuture(relayed(sdp));
+    }
+
+    @Override
+    public Future<byte[]> answer(Leg leg, byte[] sdp) {
+      answers++;
+      return anchored.contains(leg.callId()) ? Future.succeededFuture(relayed(sdp))
+          : Future.failedFuture(new Rejected(488, "answer without an anchored offer", null));
+    }
+
+    @Override
+    public void release(String callId) {
+      anchored.remove(callId);
+    }
+
+    private static byte[] relayed(byte[] sdp) {
+      return new String(sdp, java.nio.charset.StandardCharsets.UTF_8).replace("192.0.2.", "203.0.113.")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
   private final FakeFlow phone = new FakeFlow("udp:5060:192.0.2.1:5070", Transport.UDP, "192.0.2.1", 5070);
 
   record FakeFlow(String id, Transport transport, String host, int port) implements SipFlow {
@@ -87,7 +118,7 @@ class SipServiceRoutingTest {
     CredentialCache cache = new CredentialCache(n -> Future.succeededFuture(Optional.ofNullable(subscribers.get(n))),
         Duration.ofSeconds(10), System::currentTimeMillis);
     SipService service = new SipService(vertx, settings, transport, new FlowTokens(new byte[32]), location, auth,
-        cache, MediaAnchor.PASS_THROUGH, CallHooks.DEFAULT, new SipMetrics(new SimpleMeterRegistry()),
+        cache, anchor, CallHooks.DEFAULT, new SipMetrics(new SimpleMeterRegistry()),
         System::currentTimeMillis);
     SipSender sender = new SipSender() {
       @Override
@@ -273,5 +304,44 @@ class SipServiceRoutingTest {
     busy.setToTag("b");
     layer.onMessage(busy, phone, phone.remoteAddress());
     assertThat(responses.stream().map(SipResponse::status).collect(Collectors.toList())).containsExactly(486);
+  }
+
+  private static final String SDP = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+      + "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+  @Test
+  void aRetransmitted2xxGoesUpAsFirstRelayedEvenAfterTheByeWithoutAnchoringAgain() {
+    location.register(new Registrar.Request("999100002", one.webph.sip.message.Contact.parseList(
+        "<sip:b@192.0.2.22:5060>"), 600, "reg", 1, "udp:5060:192.0.2.22:5060", Transport.UDP, "192.0.2.22", 5060,
+        null), System.currentTimeMillis());
+    forwarded.clear();
+    String invite = request("INVITE", "sip:999100002@example.org", "<sip:5551234@gsm.example>",
+        "<sip:999100002@example.org>", "Content-Type: application/sdp\r\n")
+        .replace("Content-Length: 0\r\n\r\n", "Content-Length: " + SDP.length() + "\r\n\r\n" + SDP);
+    send(invite);
+    assertThat(forwarded).hasSize(1);
+    SipRequest out = forwarded.get(0);
+    assertThat(new String(out.body())).as("offer anchored").contains("c=IN IP4 203.0.113.1");
+
+    SipResponse ok = out.createResponse(200);
+    ok.setToTag("callee");
+    ok.addHeader("Contact", "<sip:b@192.0.2.22:5060>");
+    ok.setBody(SDP.replace("192.0.2.1", "192.0.2.22").getBytes(), "application/sdp");
+    responses.clear();
+    layer.onMessage(ok, phone, phone.remoteAddress());
+    assertThat(responses).extracting(SipResponse::status).containsExactly(200);
+    assertThat(new String(responses.get(0).body())).contains("c=IN IP4 203.0.113.22");
+    assertThat(anchor.answers).isEqualTo(1);
+
+    // the caller hangs up (its BYE releases the media), then the callee's 200 retransmission arrives
+    anchor.release(out.callId());
+    responses.clear();
+    layer.onMessage(SipMessageParser.parse(new String(ok.encode(), java.nio.charset.StandardCharsets.UTF_8)), phone, phone.remoteAddress());
+    assertThat(responses).as("the retransmission goes up once, as relayed the first time").hasSize(1);
+    assertThat(responses.get(0).status()).isEqualTo(200);
+    assertThat(new String(responses.get(0).body())).as("never the callee's raw SDP")
+        .contains("c=IN IP4 203.0.113.22").doesNotContain("192.0.2.22");
+    assertThat(anchor.answers).as("not anchored again").isEqualTo(1);
+
   }
 }
