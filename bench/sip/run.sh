@@ -19,9 +19,11 @@
 #
 # Environment (defaults): USERS=1000 HEAP_USERS=50000 STEP_SECONDS=10 REG_RATES="200 400 800 1600 3200 6400"
 #   CALL_RATES="50 100 200 400 800 1600" CALL_HOLD_MS=50 HEAP_REG_RATE=1000 DOMAIN=bench.webph.test
-#   WARMUP_SECONDS=10 (an unreported REGISTER and call run at the first rates before measuring: JIT for ours, the
-#   same for both targets) MEM_SETTLE_SECONDS=35 (memory is read right after the 50,000 registrations and again
+#   WARMUP_SECONDS=60 (an unreported REGISTER and call run at the first rates before measuring: JIT for ours, the
+#   same for both targets; with 10 s our JVM was still compiling in the measured steps: half of its CPU there was
+#   JIT compiler threads, now shown per step) MEM_SETTLE_SECONDS=35 (memory is read right after the 50,000 registrations and again
 #   after this wait, when the UDP server transactions' Timer J, 32 s, has ended them: bindings only).
+#   WEBPHONE_MEDIA_PORTS=10000-29999 (our relay's ports, 4 per call).
 #   KEEP_WORKDIR=1 keeps logs (always printed on failure). WEBPHONE_JAR=server/target/webphone.jar (the shaded
 #   jar of `mvn -pl sip,media,webpush,server package`), JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseG1GC" (our server's JVM).
 #   MariaDB at 127.0.0.1:3306 as root without password (databases kamailio_bench and webphone_bench are
@@ -40,7 +42,7 @@ REG_RATES="${REG_RATES:-200 400 800 1600 3200 6400}"
 CALL_RATES="${CALL_RATES:-50 100 200 400 800 1600}"
 CALL_HOLD_MS="${CALL_HOLD_MS:-50}"
 HEAP_REG_RATE="${HEAP_REG_RATE:-1000}"
-WARMUP_SECONDS="${WARMUP_SECONDS:-10}"
+WARMUP_SECONDS="${WARMUP_SECONDS:-60}"
 MEM_SETTLE_SECONDS="${MEM_SETTLE_SECONDS:-35}"
 DOMAIN="${DOMAIN:-bench.webph.test}"
 WEBPHONE_JAR="${WEBPHONE_JAR:-$ROOT/server/target/webphone.jar}"
@@ -87,6 +89,30 @@ for entry in os.listdir("/proc"):
     except (OSError, IndexError):
         continue
     if entry == pid or fields[1] == pid:
+        total += int(fields[11]) + int(fields[12])
+print(total)
+EOF
+}
+
+# Ticks of the JVM's JIT compiler threads (C1/C2 CompilerThread) in PID: reported beside the CPU figure, since
+# a short step of a JVM still compiling pays for compilation that a long-running server has behind it.
+jit_ticks() {
+  python3 - "$1" <<'EOF'
+import os, sys
+pid, total = sys.argv[1], 0
+try:
+    tasks = os.listdir(f"/proc/{pid}/task")
+except OSError:
+    tasks = []
+for tid in tasks:
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            text = f.read()
+    except OSError:
+        continue
+    comm = text[text.index("(") + 1:text.rindex(")")]
+    if "CompilerThre" in comm:
+        fields = text.rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
 print(total)
 EOF
@@ -185,6 +211,10 @@ webphone_env() { # the server's configuration for the benchmark, as WEBPHONE_<KE
   export WEBPHONE_LOG_LEVEL="${WEBPHONE_LOG_LEVEL:-warn}"
   # sipp 3.6.1 answers only the first challenge and stops with a fatal error on algorithm=SHA-256.
   export WEBPHONE_DIGEST_ALGORITHMS="${WEBPHONE_DIGEST_ALGORITHMS:-MD5}"
+  # Every call is anchored in the relay with 4 ports (2 legs x RTP+RTCP): the default 1000-port range holds 250
+  # calls at once, which a 400 calls/s step exceeds while calls pile up. Size it as an operator expecting that
+  # load would (Kamailio's configuration here does no media at all).
+  export WEBPHONE_MEDIA_PORTS="${WEBPHONE_MEDIA_PORTS:-10000-29999}"
 }
 
 # Numbers: a handful through the admin CLI (what an operator does), many by one bulk SQL insert into the
@@ -251,28 +281,32 @@ measure_step() { # NAME RATE TRANSACTIONS_PER_CALL sipp-args...
   local name=$1 rate=$2 per_call=$3; shift 3
   local calls=$((rate * STEP_SECONDS)) stat="$WORK/$name-$rate.csv" cpu0 cpu1 rc=0
   cpu0="$(cpu_ticks "$SERVER_PID")"
+  local jit0 jit1; jit0="$(jit_ticks "$SERVER_PID")"
   local t0 t1; t0="$(date +%s%N)"
   sipp_run "$PORT" $((STEP_SECONDS * 3 + 30)) "$@" -r "$rate" -m "$calls" -timeout "$((STEP_SECONDS * 3 + 20))s" \
     -trace_stat -stf "$stat" -fd 1 -trace_err -error_file "$WORK/$name-$rate.err" -max_log_size 2000000 \
     > "$WORK/$name-$rate.out" 2>&1 || rc=$?
   t1="$(date +%s%N)"
   cpu1="$(cpu_ticks "$SERVER_PID")"
+  jit1="$(jit_ticks "$SERVER_PID")"
   local ok failed
   ok="$(stat_value "$stat" 'SuccessfulCall(C)')"
   failed="$(stat_value "$stat" 'FailedCall(C)')"
   # Achieved rate: successful calls over the wall-clock time of the whole sipp run (start-up included: conservative).
-  read -r STEP_RATE STEP_CPU < <(python3 - "$ok" "$(((t1 - t0) / 1000000))" "$((cpu1 - cpu0))" "$CLK_TCK" "$per_call" <<'EOF'
+  read -r STEP_RATE STEP_CPU STEP_JIT < <(python3 - "$ok" "$(((t1 - t0) / 1000000))" "$((cpu1 - cpu0))" "$CLK_TCK" \
+    "$per_call" "$((jit1 - jit0))" <<'EOF'
 import sys
-ok, millis, ticks, hz, per_call = (int(a) for a in sys.argv[1:6])
+ok, millis, ticks, hz, per_call, jit = (int(a) for a in sys.argv[1:7])
 rate = ok / (millis / 1000) if millis > 0 else 0
 cpu = (ticks / hz) / (ok * per_call) * 1000 if ok else 0
-print(f"{rate:.0f} {cpu:.3f}")
+jit_cpu = (jit / hz) / (ok * per_call) * 1000 if ok else 0
+print(f"{rate:.0f} {cpu:.3f} {jit_cpu:.3f}")
 EOF
 )
   STEP_FAILED=$((calls - ok))
   STEP_OK=0
   if [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$ok" -eq "$calls" ] && [ $((STEP_RATE * 10)) -ge $((rate * 9)) ]; then STEP_OK=1; fi
-  log "  $name at $rate/s: $ok/$calls ok, failed $failed, achieved ${STEP_RATE}/s, ${STEP_CPU} CPU s/1000 txn, sipp rc $rc"
+  log "  $name at $rate/s: $ok/$calls ok, failed $failed, achieved ${STEP_RATE}/s, ${STEP_CPU} CPU s/1000 txn (JIT compiler threads ${STEP_JIT}), sipp rc $rc"
 }
 
 # Stepped rates: sets BEST_RATE (highest asked rate fully passed) and BEST_CPU (its CPU s per 1000 transactions).

@@ -429,7 +429,7 @@ public final class RelayMediaAnchor implements MediaAnchor {
     boolean badSdp = error instanceof IllegalArgumentException
         || (error instanceof NgException ng && !ng.isTimeout());
     return new MediaAnchorException(badSdp ? 488 : 503, "media relay refused the " + operation + " of call "
-        + callId + ": " + error.getMessage(), error);
+        + callId + ": " + (error.getMessage() != null ? error.getMessage() : error.toString()), error);
   }
 
   /**
