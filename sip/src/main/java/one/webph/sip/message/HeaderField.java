@@ -45,7 +45,10 @@ public final class HeaderField {
         return value;
     }
 
-    /** The original line (without trailing CRLF) for fields parsed from the wire, else null. */
+    /**
+     * The original line (without trailing CRLF) of a field parsed from the wire when it differs from
+     * {@code name + ": " + value} (other spacing, folding), else null: {@link #toLine()} is the wire text either way.
+     */
     public String rawLine() {
         return raw;
     }

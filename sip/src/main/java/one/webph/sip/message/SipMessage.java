@@ -170,7 +170,23 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
     /** Appends a field exactly as read from the wire (parser use). */
     public void addParsedField(String name, String value, String rawLine) {
-        fields.add(new HeaderField(name, SipHeaders.key(name), value, rawLine));
+        String key = SipHeaders.key(name);
+        // Most lines are exactly "Name: value" with a canonical name: keep the shared name constant and no copy of
+        // the line (toLine() rebuilds it byte for byte). Messages sit in UDP transactions for 32 s (Timer J), so
+        // this is most of their memory.
+        String canonical = SipHeaders.canonicalName(name);
+        String shared = canonical.equals(name) ? canonical : name;
+        boolean plain = rawLine != null && rawLine.length() == name.length() + 2 + value.length()
+                && rawLine.startsWith(name) && rawLine.startsWith(": ", name.length()) && rawLine.endsWith(value);
+        fields.add(new HeaderField(shared, key, value, plain ? null : rawLine));
+    }
+
+    /**
+     * Forgets the parsed forms of headers (Via, From, URIs...) kept since they were first read; they are parsed
+     * again if asked for. For messages kept long but rarely read: a completed transaction's request and response.
+     */
+    public void dropParsedHeaders() {
+        typedCache = null;
     }
 
     private void invalidate(String key) {

@@ -67,6 +67,10 @@ public final class ServerTransaction extends Transaction {
             return send(response);
         }
         Future<Void> f = send(response);
+        // Final: from now on the transaction only absorbs retransmissions (up to 32 s over UDP); the parsed
+        // header forms are not needed for that and are most of what a waiting transaction would hold.
+        request.dropParsedHeaders();
+        response.dropParsedHeaders();
         long timeout = layer.config.timeout();
         if (isInvite()) {
             if (status < 300) {
