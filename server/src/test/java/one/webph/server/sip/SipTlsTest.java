@@ -15,6 +15,7 @@ import one.webph.server.testing.TestServer;
 import one.webph.server.tls.TestCertificates;
 import one.webph.server.tls.TlsCertificates;
 import one.webph.sip.message.SipResponse;
+import one.webph.sip.transport.SipFlow;
 import one.webph.sip.transport.Transport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +32,7 @@ class SipTlsTest {
   private static final String PASSWORD = "tls-test-password";
   private static final String TLS_PHONE = "999100601";
   private static final String UDP_PHONE = "999100602";
+  private static final String TLS_CALLEE = "999100603";
   private static TestServer server;
   private static int sipPort;
 
@@ -43,7 +45,7 @@ class SipTlsTest {
     // the 401 has another algorithm, so the default "MD5,SHA-256" locks it out (see the report on issue 3).
     server = TestServer.start(Map.of("SIP_PORT", Integer.toString(sipPort), "DOMAIN", "localhost",
         "DIGEST_ALGORITHMS", "MD5"));
-    for (String number : List.of(TLS_PHONE, UDP_PHONE)) {
+    for (String number : List.of(TLS_PHONE, UDP_PHONE, TLS_CALLEE)) {
       server.app().context().subscribers().create(number, PASSWORD, null).await(10, TimeUnit.SECONDS);
     }
   }
@@ -110,6 +112,38 @@ class SipTlsTest {
         assertThat(call.endReason()).as(phone.log()).isEqualTo("caller hung up");
       }
     }
+  }
+
+  @Test
+  void callFromAUdpPhoneReachesTheTlsPhoneDownItsRegisteredConnection() throws Exception {
+    Path ca = server.dataDir().resolve("server-ca.pem");
+    Files.writeString(ca, server.app().context().tlsCertificates().certificatePem());
+    String account = "<sip:" + TLS_CALLEE + "@localhost;transport=tls>;auth_pass=" + PASSWORD
+        + ";outbound=\"sip:127.0.0.1:" + tlsPort() + ";transport=tls\";regint=600;answermode=auto";
+    try (Sipp sipp = new Sipp(); Baresip phone = new Baresip(account, ca)) {
+      Binding binding = awaitBinding(TLS_CALLEE, Transport.TLS, () -> { });
+      SipFlow registered = sip().transport().flow(binding.flowId()).orElseThrow();
+      List<SipFlow> tlsBefore = tlsConnections();
+
+      sipp.users("caller", UDP_PHONE, PASSWORD);
+      int exit = sipp.run("call", 45, "127.0.0.1:" + sipPort, "-sf", "uac_call_auth.xml", "-inf", "caller.csv",
+          "-s", TLS_CALLEE, "-key", "domain", "localhost", "-t", "u1", "-p", Integer.toString(Sipp.freePort()),
+          "-i", "127.0.0.1", "-m", "1", "-d", "500", "-timeout", "30", "-timeout_error");
+      // sipp got 180/200 for its INVITE and 200 for its BYE: baresip auto-answered and hung up over TLS
+      assertThat(exit).as(sipp.log("call") + "\n" + phone.log()).isZero();
+      var established = phone.awaitEvent("CALL_ESTABLISHED", 1);
+      assertThat(established.getString("direction")).isEqualTo("incoming");
+      assertThat(established.getString("peeruri")).contains(UDP_PHONE);
+      phone.awaitEvent("CALL_CLOSED", 10);
+      // the INVITE and BYE went down the connection the phone registered on (its Contact port is unreachable
+      // behind NAT): the server opened no TLS connection of its own for the call
+      assertThat(registered.isOpen()).isTrue();
+      assertThat(tlsConnections()).contains(registered).allMatch(tlsBefore::contains);
+    }
+  }
+
+  private static List<SipFlow> tlsConnections() {
+    return sip().transport().connections().stream().filter(f -> f.transport() == Transport.TLS).toList();
   }
 
   private static CallRecord awaitEndedCall(String callee) throws Exception {

@@ -2,10 +2,14 @@ package one.webph.server.sip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import one.webph.server.testing.TestServer;
+import one.webph.server.tls.TestCertificates;
+import one.webph.server.tls.TlsCertificates;
 import one.webph.sip.message.SipRequest;
 import one.webph.sip.message.SipResponse;
 import one.webph.sip.transport.SipFlow;
@@ -20,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The dedicated WebSocket listeners WS_PORT and WSS_PORT (the original MY_WS_PORT/MY_WSS_PORT): a WebSocket SIP
  * client registers over each and a call from a UDP sipp phone reaches it down that same connection; a WebSocket
- * that does not offer sub-protocol {@code sip} is closed with a status saying so, on these ports and on HTTPS.
+ * that does not offer sub-protocol {@code sip} is closed with a status saying so, on these ports and on HTTPS; a
+ * certificate swap reaches the WSS port without dropping a registered client.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SipWebSocketPortsTest {
@@ -28,6 +33,7 @@ class SipWebSocketPortsTest {
   private static final String WS_CLIENT = "999100611";
   private static final String WSS_CLIENT = "999100612";
   private static final String PHONE = "999100613";
+  private static final String WSS_RENEWAL = "999100614";
   private static TestServer server;
   private static int sipPort;
   private static int wsPort;
@@ -43,7 +49,7 @@ class SipWebSocketPortsTest {
     server = TestServer.start(Map.of("SIP_PORT", Integer.toString(sipPort), "DOMAIN", "localhost",
         "DIGEST_ALGORITHMS", "MD5,SHA-256", "WS_PORT", Integer.toString(wsPort), "WSS_PORT",
         Integer.toString(wssPort)));
-    for (String number : List.of(WS_CLIENT, WSS_CLIENT, PHONE)) {
+    for (String number : List.of(WS_CLIENT, WSS_CLIENT, PHONE, WSS_RENEWAL)) {
       server.app().context().subscribers().create(number, PASSWORD, null).await(10, TimeUnit.SECONDS);
     }
   }
@@ -97,6 +103,38 @@ class SipWebSocketPortsTest {
       assertThat(bye.method()).isEqualTo("BYE");
       client.answer(bye, 200, null, null);
       assertThat(Sipp.waitFor(caller, 30)).as(sipp.log("call")).isZero();
+    }
+  }
+
+  @Test
+  void aNewCertificateReachesNewWssConnectionsWhileARegisteredClientStaysConnected() throws Exception {
+    TlsCertificates tls = server.app().context().tlsCertificates();
+    X509Certificate original = tls.certificate();
+    String originalKey = Files.readString(server.dataDir().resolve("tls/self-signed-key.pem"));
+    String originalChain = tls.certificatePem();
+    try (WebSocketSipClient client = new WebSocketSipClient(server.app().context().vertx(), wssPort, true,
+        "localhost", WSS_RENEWAL, PASSWORD)) {
+      assertThat(client.register(600).status()).isEqualTo(200);
+      String[] replacement = TestCertificates.generate("localhost");
+      tls.update(replacement[0], replacement[1], "test renewal");
+      try {
+        X509Certificate renewed = tls.certificate();
+        X509Certificate served = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && !renewed.equals(served)) {
+          try (TlsSipConnection handshake = new TlsSipConnection(wssPort)) {
+            served = handshake.peerCertificate();
+          }
+          Thread.sleep(100);
+        }
+        assertThat(served).as("certificate of a WSS connection opened after the swap").isEqualTo(renewed)
+            .isNotEqualTo(original);
+        // the client connected before the swap refreshes its registration over the same WebSocket
+        assertThat(client.register(600).status()).isEqualTo(200);
+        assertThat(sip().location().lookup(WSS_RENEWAL, System.currentTimeMillis())).hasSize(1);
+      } finally {
+        tls.update(originalChain, originalKey, "restored");
+      }
     }
   }
 
