@@ -10,12 +10,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import one.webph.server.calls.CallRecord;
 import one.webph.server.calls.CallRecordStore;
+import one.webph.server.config.ConfigKeys;
 import one.webph.server.testing.Baresip;
 import one.webph.server.testing.TestServer;
 import one.webph.server.tls.TestCertificates;
 import one.webph.server.tls.TlsCertificates;
 import one.webph.sip.message.SipResponse;
 import one.webph.sip.transport.SipFlow;
+import one.webph.sip.transport.SipTransportOptions;
 import one.webph.sip.transport.Transport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,6 +146,16 @@ class SipTlsTest {
 
   private static List<SipFlow> tlsConnections() {
     return sip().transport().connections().stream().filter(f -> f.transport() == Transport.TLS).toList();
+  }
+
+  @Test
+  void idleTlsConnectionsOutliveTheLongestRegistration() {
+    // a phone registered for REG_MAX_EXPIRES without keep-alives is silent until its refresh; closing its
+    // connection earlier would drop its binding (browsers answer pings, so WebSocket keeps the short timeout)
+    SipTransportOptions options = sip().transport().options();
+    int longestRegistration = server.app().context().config().get(ConfigKeys.REG_MAX_EXPIRES);
+    assertThat(options.streamIdleTimeoutSeconds()).isGreaterThan(longestRegistration);
+    assertThat(options.idleTimeoutSeconds()).isLessThan(longestRegistration);
   }
 
   private static CallRecord awaitEndedCall(String callee) throws Exception {
