@@ -75,7 +75,11 @@ final class WebSocketSipClient implements AutoCloseable {
         return "refused: " + e.getMessage();
       }
       java.util.concurrent.CompletableFuture<String> closed = new java.util.concurrent.CompletableFuture<>();
-      ws.closeHandler(v -> closed.complete("closed " + ws.closeStatusCode() + " " + ws.closeReason()));
+      try {
+        ws.closeHandler(v -> closed.complete("closed " + ws.closeStatusCode() + " " + ws.closeReason()));
+      } catch (IllegalStateException alreadyClosed) {
+        // the server's close frame came before we could listen: read the outcome below
+      }
       if (ws.isClosed()) {
         return "closed " + ws.closeStatusCode() + " " + ws.closeReason();
       }
