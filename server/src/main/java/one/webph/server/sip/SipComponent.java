@@ -90,7 +90,7 @@ public final class SipComponent implements Component {
     location.onChange(store::persist);
 
     core = vertx.getOrCreateContext();
-    SipTransportOptions options = transportOptions(config);
+    SipTransportOptions options = transportOptions(config, settings);
     SipIngress ingress = new SipIngress(flood, metrics);
     transport = new SipTransportLayer(vertx, core, options, ingress);
     service = new SipService(vertx, settings, transport, new FlowTokens(secret), location, authenticator,
@@ -160,7 +160,10 @@ public final class SipComponent implements Component {
         s.floodExemptLoopback(), trusted, s.blockedUserAgents(), s.digestAlgorithms());
   }
 
-  private static SipTransportOptions transportOptions(Config config) {
+  /** Margin over the longest registration before an idle TCP/TLS connection (and its bindings) is closed. */
+  private static final int STREAM_IDLE_MARGIN_SECONDS = 60;
+
+  static SipTransportOptions transportOptions(Config config, SipSettings settings) {
     String advertised = config.publicIp().orElse(null);
     String bind = config.bindAddress();
     if (advertised == null) {
@@ -169,6 +172,11 @@ public final class SipComponent implements Component {
     SipTransportOptions options = new SipTransportOptions().setAdvertisedHost(advertised)
         .addLocalAlias(config.domain()).addLocalAlias(bind);
     config.publicIp().ifPresent(options::addLocalAlias);
+    // A TCP/TLS phone without keep-alives (baresip, many desk phones) is silent until its refresh, up to
+    // REG_MAX_EXPIRES: its connection, and the binding that dies with it, must outlive that. WebSocket keeps the
+    // shorter timeout: browsers answer our pings, so only a dead one goes idle.
+    options.setStreamIdleTimeoutSeconds(Math.max(options.idleTimeoutSeconds(),
+        settings.regMaxExpires() + STREAM_IDLE_MARGIN_SECONDS));
     int ws = config.wsPort().orElse(config.httpPort());
     int wss = config.wssPort().orElse(config.httpsPort());
     if (ws > 0) {

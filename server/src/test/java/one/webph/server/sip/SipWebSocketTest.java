@@ -23,7 +23,7 @@ class SipWebSocketTest {
    * What a browser answers (WebRTC: ICE + DTLS-SRTP): the relay answers it for the phone; a plain RTP answer
    * from a WebSocket client would be refused by the relay and the call hung up.
    */
-  private static final String BROWSER_ANSWER = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+  static final String BROWSER_ANSWER = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
       + "a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
       + "a=ice-ufrag:Wq3z\r\na=ice-pwd:h7Yb2kPq9sLm4nVc8xRt1aZd\r\n"
       + "a=fingerprint:sha-256 7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:"

@@ -19,7 +19,7 @@ import one.webph.sip.message.SipResponse;
 import one.webph.sip.parser.SipMessageParser;
 
 /**
- * A minimal browser-like SIP user agent over secure WebSocket (RFC 7118), as JsSIP behaves: a {@code .invalid}
+ * A minimal browser-like SIP user agent over WebSocket, secure or plain (RFC 7118), as JsSIP behaves: a {@code .invalid}
  * Contact with +sip.instance and reg-id, SHA-256 digest with qop=auth. Blocking helpers with timeouts, for tests.
  */
 final class WebSocketSipClient implements AutoCloseable {
@@ -28,21 +28,65 @@ final class WebSocketSipClient implements AutoCloseable {
   final String domain;
   final String contactHost = UUID.randomUUID().toString().substring(0, 12) + ".invalid";
   final String instance = "<urn:uuid:" + UUID.randomUUID() + ">";
+  private final boolean ssl;
   private final WebSocketClient client;
   private final WebSocket socket;
   private final BlockingQueue<SipMessage> received = new LinkedBlockingQueue<>();
   private final String callId = UUID.randomUUID().toString();
   private int cseq = 1;
 
+  /** Over WSS to the HTTPS port. */
   WebSocketSipClient(Vertx vertx, int httpsPort, String domain, String number, String password) throws Exception {
+    this(vertx, httpsPort, true, domain, number, password);
+  }
+
+  /** Over WSS ({@code ssl}) or WS to {@code port}, path /, sub-protocol sip. */
+  WebSocketSipClient(Vertx vertx, int port, boolean ssl, String domain, String number, String password)
+      throws Exception {
     this.number = number;
     this.password = password;
     this.domain = domain;
-    client = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
-        .setVerifyHost(false));
-    socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(httpsPort).setSsl(true)
-        .setURI("/").addSubProtocol("sip")).await(10, TimeUnit.SECONDS);
+    this.ssl = ssl;
+    client = client(vertx, ssl);
+    socket = client.connect(connectOptions(port, ssl).addSubProtocol("sip")).await(10, TimeUnit.SECONDS);
     socket.textMessageHandler(text -> received.add(SipMessageParser.parse(text)));
+  }
+
+  private static WebSocketClient client(Vertx vertx, boolean ssl) {
+    return vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(ssl).setTrustAll(true)
+        .setVerifyHost(false));
+  }
+
+  private static WebSocketConnectOptions connectOptions(int port, boolean ssl) {
+    return new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setSsl(ssl).setURI("/");
+  }
+
+  /**
+   * Opens a WebSocket without offering sub-protocol {@code sip} and returns how it ended: "refused: ..." when the
+   * upgrade failed, or "closed CODE REASON" when the server closed it; fails when it stays open 10 s.
+   */
+  static String connectWithoutSipSubProtocol(Vertx vertx, int port, boolean ssl) throws Exception {
+    WebSocketClient client = client(vertx, ssl);
+    try {
+      WebSocket ws;
+      try {
+        ws = client.connect(connectOptions(port, ssl)).await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        return "refused: " + e.getMessage();
+      }
+      java.util.concurrent.CompletableFuture<String> closed = new java.util.concurrent.CompletableFuture<>();
+      try {
+        ws.closeHandler(v -> closed.complete("closed " + ws.closeStatusCode() + " " + ws.closeReason()));
+      } catch (IllegalStateException alreadyClosed) {
+        // the server's close frame came before we could listen: read the outcome below
+      }
+      if (ws.isClosed()) {
+        return "closed " + ws.closeStatusCode() + " " + ws.closeReason();
+      }
+      return closed.get(10, TimeUnit.SECONDS);
+    } finally {
+      client.close();
+    }
   }
 
   String subProtocol() {
@@ -95,7 +139,7 @@ final class WebSocketSipClient implements AutoCloseable {
 
   private SipRequest registerRequest(int expires) {
     SipRequest r = new SipRequest("REGISTER", one.webph.sip.message.Uri.parse("sip:" + domain));
-    r.addHeader("Via", "SIP/2.0/WSS " + contactHost + ";branch=z9hG4bK" + UUID.randomUUID().toString()
+    r.addHeader("Via", "SIP/2.0/" + (ssl ? "WSS " : "WS ") + contactHost + ";branch=z9hG4bK" + UUID.randomUUID().toString()
         .replace("-", ""));
     r.addHeader("Max-Forwards", "69");
     r.addHeader("To", "<sip:" + number + "@" + domain + ">");

@@ -206,7 +206,7 @@ public final class SipTransportLayer {
     }
 
     private NetServerOptions serverOptions(NetServerOptions o) {
-        o.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS).setTcpNoDelay(true);
+        o.setIdleTimeout(options.streamIdleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS).setTcpNoDelay(true);
         return o;
     }
 
@@ -432,7 +432,7 @@ public final class SipTransportLayer {
 
     private NetClientOptions clientOptions() {
         NetClientOptions o = new NetClientOptions().setConnectTimeout(options.connectTimeoutMillis())
-                .setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
+                .setIdleTimeout(options.streamIdleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
         o.setTcpNoDelay(true);
         return o;
     }

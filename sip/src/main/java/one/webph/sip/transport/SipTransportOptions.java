@@ -14,6 +14,7 @@ public final class SipTransportOptions {
     private int maxMessageSize = 64 * 1024;
     private int maxConnectionsPerIp = 100;
     private int idleTimeoutSeconds = 600;
+    private int streamIdleTimeoutSeconds = -1;
     private int webSocketPingIntervalSeconds = 30;
     private int connectTimeoutMillis = 5000;
     private ClientSSLOptions tlsClientOptions;
@@ -79,6 +80,20 @@ public final class SipTransportOptions {
 
     public int idleTimeoutSeconds() {
         return idleTimeoutSeconds;
+    }
+
+    /**
+     * Idle timeout of TCP and TLS connections when it must differ from {@link #idleTimeoutSeconds()} (which then
+     * applies to WebSocket only): a phone registered over TCP/TLS without keep-alives sends nothing until its
+     * refresh, and its binding dies with the connection. Default: the same as {@link #idleTimeoutSeconds()}.
+     */
+    public SipTransportOptions setStreamIdleTimeoutSeconds(int seconds) {
+        this.streamIdleTimeoutSeconds = seconds;
+        return this;
+    }
+
+    public int streamIdleTimeoutSeconds() {
+        return streamIdleTimeoutSeconds > 0 ? streamIdleTimeoutSeconds : idleTimeoutSeconds;
     }
 
     /** Interval of WebSocket ping frames we send (default 30 s; 0 disables). */

@@ -185,6 +185,54 @@ class SipTransportLayerTest {
     }
 
     @Test
+    void streamIdleTimeoutAppliesToTcpApartFromTheWebSocketOne() throws Exception {
+        SipTransportListener listener = new SipTransportListener() {
+            @Override
+            public void onMessage(SipMessage message, SipFlow flow, SocketAddress source) {
+                received.add(new Received(message, flow, source));
+            }
+
+            @Override
+            public void onFlowClosed(SipFlow flow) {
+                closedFlows.add(flow);
+            }
+        };
+        // both close idle WebSockets after 1 s; only "strict" applies that to TCP as well
+        SipTransportLayer patient = new SipTransportLayer(vertx,
+                new SipTransportOptions().setIdleTimeoutSeconds(1).setStreamIdleTimeoutSeconds(60), listener);
+        SipTransportLayer strict = new SipTransportLayer(vertx, new SipTransportOptions().setIdleTimeoutSeconds(1),
+                listener);
+        try {
+            int patientPort = await(patient.listenTcp("127.0.0.1", 0)).port();
+            int strictPort = await(strict.listenTcp("127.0.0.1", 0)).port();
+            try (Socket kept = new Socket(InetAddress.getLoopbackAddress(), patientPort);
+                    Socket dropped = new Socket(InetAddress.getLoopbackAddress(), strictPort)) {
+                kept.setSoTimeout(10000);
+                kept.getOutputStream().write(options("k1", "10.0.0.1", true).replace("UDP", "TCP")
+                        .getBytes(StandardCharsets.UTF_8));
+                Received keptRequest = next();
+                dropped.getOutputStream().write(options("d1", "10.0.0.1", true).replace("UDP", "TCP")
+                        .getBytes(StandardCharsets.UTF_8));
+                SipFlow droppedFlow = next().flow();
+
+                SipFlow closed = closedFlows.poll(10, TimeUnit.SECONDS);
+                assertThat(closed).as("the strict layer closed its idle connection").isNotNull();
+                assertThat(closed.id()).isEqualTo(droppedFlow.id());
+                // idle at least as long, the other connection is still up and usable
+                assertThat(keptRequest.flow().isOpen()).isTrue();
+                await(patient.sendResponse(((SipRequest) keptRequest.message()).createResponse(200),
+                        keptRequest.flow()));
+                byte[] buf = new byte[4096];
+                int n = kept.getInputStream().read(buf);
+                assertThat(new String(buf, 0, n, StandardCharsets.UTF_8)).startsWith("SIP/2.0 200 OK\r\n");
+            }
+        } finally {
+            await(patient.close());
+            await(strict.close());
+        }
+    }
+
+    @Test
     void tcpOversizedMessageOrMissingContentLengthClosesConnection() throws Exception {
         SocketAddress bound = await(layer.listenTcp("127.0.0.1", 0));
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), bound.port())) {
