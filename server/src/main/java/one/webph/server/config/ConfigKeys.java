@@ -129,8 +129,10 @@ public final class ConfigKeys {
       "Seconds a digest nonce stays valid; older ones are answered with a new challenge and stale=true.").build();
   public static final ConfigKey<List<String>> DIGEST_ALGORITHMS = define("DIGEST_ALGORITHMS", "MD5,SHA-256",
       one.webph.server.sip.SipConfigParsers::digestAlgorithms,
-      "Digest algorithms offered in SIP challenges, in order. MD5 first because JsSIP (the app) and many phones "
-          + "answer only the first challenge and only with MD5; SHA-256,MD5 follows RFC 8760 for clients that can.")
+      "Digest algorithms offered in SIP challenges, one challenge header each. WebSocket clients get MD5 last "
+          + "(JsSIP, the app, answers the last header), other transports this order (sipp and many phones read only "
+          + "the first). Some SIP stacks refuse a 401/407 holding any non-MD5 challenge (Debian 12's baresip/libre: "
+          + "'Function not implemented'): set MD5 alone where such phones register.")
       .build();
   public static final ConfigKey<Integer> FLOOD_LIMIT = define("FLOOD_LIMIT", "16", v -> Parsers.integer(v, 1, 1_000_000),
       "SIP requests allowed per source IP per FLOOD_WINDOW_SECONDS; more bans the IP.").build();
