@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # SIP benchmark and scenario check: sipp against a SIP server on 127.0.0.1 (issue 3, benchmark part).
 #
-#   bench/sip/run.sh [--check] TARGET...      TARGET = kamailio | webphone
+#   bench/sip/run.sh [--check] TARGET...      TARGET = kamailio | webphone | webphone_ng
+#
+# webphone runs the server as deployed by default (media relay in process: its CPU counts as the server's);
+# webphone_ng runs the relay as its own process (RelayMain over NG) so the server's CPU is the SIP work alone,
+# as for Kamailio, whose configuration here does no media; the relay's CPU is logged per step.
 #
 # Default (benchmark), for each target in turn, in the same run:
 #   1. start the server on a free 127.0.0.1 port (UDP+TCP) with 2 worker processes/cores' worth of threads,
@@ -264,6 +268,27 @@ webphone_registered() { # the registrar's gauge on the plain-HTTP /metrics (Prom
     | awk '/^sip_registrations_active[ {]/ {printf "%d\n", $NF; found = 1; exit} END {if (!found) print "?"}'
 }
 
+# webphone_ng: the same server with its media relay in a process of its own (RelayMain over NG, as issue 4's
+# "several relay machines serve one SIP server"), so the server's CPU is the SIP work alone, as Kamailio's is here;
+# the relay's CPU per step is logged beside it.
+webphone_ng_provision() { webphone_provision "$@"; }
+webphone_ng_memory() { webphone_memory "$@"; }
+webphone_ng_registered() { webphone_registered "$@"; }
+webphone_ng_start() { # PORT WORKDIR; sets SERVER_PID and RELAY_PID
+  local port=$1 dir=$2 ng_port; ng_port="$(free_port)"
+  java -Xms256m -Xmx1g -cp "$WEBPHONE_JAR" one.webph.media.ng.RelayMain --ng "127.0.0.1:$ng_port" \
+    --ports "${WEBPHONE_MEDIA_PORTS:-10000-29999}" --public-ip 127.0.0.1 --bind 127.0.0.1 > "$dir/relay.log" 2>&1 &
+  RELAY_PID=$!
+  export WEBPHONE_MEDIA_NG="127.0.0.1:$ng_port"
+  webphone_start "$port" "$dir"
+  unset WEBPHONE_MEDIA_NG
+}
+webphone_ng_stop() {
+  webphone_stop
+  if [ -n "${RELAY_PID:-}" ]; then kill -TERM "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null || true; fi
+  RELAY_PID=
+}
+
 webphone_stop() {
   if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID"
@@ -281,6 +306,7 @@ measure_step() { # NAME RATE TRANSACTIONS_PER_CALL sipp-args...
   local name=$1 rate=$2 per_call=$3; shift 3
   local calls=$((rate * STEP_SECONDS)) stat="$WORK/$name-$rate.csv" cpu0 cpu1 rc=0
   cpu0="$(cpu_ticks "$SERVER_PID")"
+  local relay0=0 relay1=0; [ -n "${RELAY_PID:-}" ] && relay0="$(cpu_ticks "$RELAY_PID")"
   local jit0 jit1; jit0="$(jit_ticks "$SERVER_PID")"
   local t0 t1; t0="$(date +%s%N)"
   sipp_run "$PORT" $((STEP_SECONDS * 3 + 30)) "$@" -r "$rate" -m "$calls" -timeout "$((STEP_SECONDS * 3 + 20))s" \
@@ -289,6 +315,7 @@ measure_step() { # NAME RATE TRANSACTIONS_PER_CALL sipp-args...
   t1="$(date +%s%N)"
   cpu1="$(cpu_ticks "$SERVER_PID")"
   jit1="$(jit_ticks "$SERVER_PID")"
+  [ -n "${RELAY_PID:-}" ] && relay1="$(cpu_ticks "$RELAY_PID")"
   local ok failed
   ok="$(stat_value "$stat" 'SuccessfulCall(C)')"
   failed="$(stat_value "$stat" 'FailedCall(C)')"
@@ -306,7 +333,7 @@ EOF
   STEP_FAILED=$((calls - ok))
   STEP_OK=0
   if [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$ok" -eq "$calls" ] && [ $((STEP_RATE * 10)) -ge $((rate * 9)) ]; then STEP_OK=1; fi
-  log "  $name at $rate/s: $ok/$calls ok, failed $failed, achieved ${STEP_RATE}/s, ${STEP_CPU} CPU s/1000 txn (JIT compiler threads ${STEP_JIT}), sipp rc $rc"
+  log "  $name at $rate/s: $ok/$calls ok, failed $failed, achieved ${STEP_RATE}/s, ${STEP_CPU} CPU s/1000 txn (JIT compiler threads ${STEP_JIT})${RELAY_PID:+, relay process $(python3 -c "import sys; t,hz,ok,pc=map(int,sys.argv[1:]); print(f'{t/hz/(ok*pc)*1000:.3f}' if ok else '-')" "$((relay1 - relay0))" "$CLK_TCK" "$ok" "$per_call") CPU s/1000 txn}, sipp rc $rc"
 }
 
 # Stepped rates: sets BEST_RATE (highest asked rate fully passed) and BEST_CPU (its CPU s per 1000 transactions).
@@ -416,18 +443,21 @@ report() {
       "${RESULT[$t.call_rate]}" "${RESULT[$t.call_cpu]}" "$(mib "${RESULT[$t.mem_before]}")" \
       "$(mib "${RESULT[$t.mem_after]}")" "$(mib "${RESULT[$t.mem_settled]}")" "${RESULT[$t.registered]}"
   done
-  if [ -n "${RESULT[webphone.reg_rate]:-}" ] && [ -n "${RESULT[kamailio.reg_rate]:-}" ]; then
-    python3 - "${RESULT[webphone.reg_rate]}" "${RESULT[kamailio.reg_rate]}" "${RESULT[webphone.reg_cpu]}" "${RESULT[kamailio.reg_cpu]}" \
-      "${RESULT[webphone.call_rate]}" "${RESULT[kamailio.call_rate]}" "${RESULT[webphone.call_cpu]}" "${RESULT[kamailio.call_cpu]}" <<'EOF'
+  local w
+  for w in webphone webphone_ng; do
+    if [ -n "${RESULT[$w.reg_rate]:-}" ] && [ -n "${RESULT[kamailio.reg_rate]:-}" ]; then
+      python3 - "${RESULT[$w.reg_rate]}" "${RESULT[kamailio.reg_rate]}" "${RESULT[$w.reg_cpu]}" "${RESULT[kamailio.reg_cpu]}" \
+        "${RESULT[$w.call_rate]}" "${RESULT[kamailio.call_rate]}" "${RESULT[$w.call_cpu]}" "${RESULT[kamailio.call_cpu]}" "$w" <<'EOF'
 import sys
 a = sys.argv[1:]
 def ratio(x, y):
     try: return f"{float(x) / float(y):.2f}"
     except (ValueError, ZeroDivisionError): return "?"
-print(f"ratio webphone/kamailio: REGISTER rate {ratio(a[0], a[1])}, REGISTER CPU {ratio(a[2], a[3])}, "
+print(f"ratio {a[8]}/kamailio: REGISTER rate {ratio(a[0], a[1])}, REGISTER CPU {ratio(a[2], a[3])}, "
       f"call rate {ratio(a[4], a[5])}, call CPU {ratio(a[6], a[7])}  (rate > 1 and CPU < 1 favour webphone)")
 EOF
-  fi
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -500,9 +530,9 @@ main() {
   for a in "$@"; do
     case "$a" in
       --check) mode=check ;;
-      kamailio|webphone) targets+=("$a") ;;
+      kamailio|webphone|webphone_ng) targets+=("$a") ;;
       -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
-      *) die "unknown argument '$a' (targets: kamailio, webphone; option: --check)" ;;
+      *) die "unknown argument '$a' (targets: kamailio, webphone, webphone_ng; option: --check)" ;;
     esac
   done
   [ "${#targets[@]}" -gt 0 ] || die "usage: bench/sip/run.sh [--check] kamailio|webphone..."
