@@ -109,6 +109,8 @@ final class ProxyCore {
     final String loopHash;
     final List<Branch> branches = new ArrayList<>();
     boolean finished;
+    /** Added to the request's CSeq on the way out (in-dialog requests of a caller whose INVITE we resent). */
+    long cseqOffset;
     /** Branches were cancelled (CANCEL, 2xx/6xx elsewhere, Timer C): no new branch may start. */
     boolean cancelled;
     boolean cleanupScheduled;
@@ -210,6 +212,9 @@ final class ProxyCore {
     }
     SipRequest out = call.request.copy();
     out.setRequestUri(target.requestUri());
+    if (call.cseqOffset != 0) {
+      out.setHeader(SipHeaders.CSEQ, new CSeq(out.cseq().number() + call.cseqOffset, out.method()).toString());
+    }
     int maxForwards = out.maxForwards();
     out.setMaxForwards(maxForwards < 0 ? 70 : maxForwards - 1);
     if (call.recordRoute) {
@@ -315,8 +320,8 @@ final class ProxyCore {
     }
     SipResponse up = response.copy();
     up.popVia();
-    if (branch.challengeAnswered) {
-      // the resent request carries CSeq+1; the caller's transaction knows only its own number
+    if (branch.challengeAnswered || call.cseqOffset != 0) {
+      // the request went out with another CSeq; the caller's transaction knows only its own number
       up.setHeader(SipHeaders.CSEQ, call.request.cseq().toString());
     }
     if (status < 200) {
@@ -331,7 +336,11 @@ final class ProxyCore {
       branch.finalResponse = up;
       call.finished = true;
       if (first && call.isInvite() && call.request.toTag() == null) {
-        dialogs.established(call.request, up, System.currentTimeMillis());
+        ProxiedDialogs.Dialog dialog = dialogs.established(call.request, up, System.currentTimeMillis());
+        if (dialog != null) {
+          // after our resend with credentials the callee saw CSeq+1: the caller's later requests follow it
+          dialog.callerCSeqOffset = transaction.request().cseq().number() - call.request.cseq().number();
+        }
         reportFinished(call, status);
       }
       relayWithAnswer(call, branch, up, true);

@@ -198,11 +198,13 @@ public final class SipService implements TransactionUser, MessageOriginator {
         reply(st, 404, "Not Here");
         return;
       }
+      long cseqOffset = dialogs.callerCSeqOffset(request); // asked before a BYE ends the dialog
       dialogs.requestSeen(request, clock.getAsLong());
       if (request.isMethod(SipMethod.BYE)) {
         media.release(request.callId()); // the call's relay ports can go (issue 4)
       }
       ProxyCore.Call call = proxy.newCall(st, request, null, false);
+      call.cseqOffset = cseqOffset;
       proxy.forward(call, routing.nextHop(request, popped));
       return;
     }
@@ -487,6 +489,12 @@ public final class SipService implements TransactionUser, MessageOriginator {
     ack.setMaxForwards(maxForwards < 0 ? 70 : maxForwards - 1);
     ack.pushVia(routing.statelessVia(target.hop().transport(), ack));
     dialogs.requestSeen(ack, clock.getAsLong());
+    long cseqOffset = dialogs.callerCSeqOffset(ack);
+    if (cseqOffset != 0) {
+      // the callee saw our resent INVITE (CSeq+1): the ACK for its 2xx must carry that number
+      ack.setHeader(SipHeaders.CSEQ, new one.webph.sip.message.CSeq(ack.cseq().number() + cseqOffset,
+          ack.method()).toString());
+    }
     // the ACK of a late-offer call carries the caller's answer: through the relay like every SDP
     proxy.anchorLateAnswer(ack).onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
@@ -515,6 +523,7 @@ public final class SipService implements TransactionUser, MessageOriginator {
     }
     SipResponse up = response.copy();
     up.popVia();
+    dialogs.restoreCallerCSeq(up);
     transport.sendResponse(up, null);
   }
 
