@@ -182,7 +182,8 @@ final class MediaSession {
             // We answer the browser's offer: its a=setup decides our role (actpass -> we are passive/server).
             source.dtlsRole = DtlsRole.fromPeerSetup(source.peerSetup);
         }
-        return SdpRewriter.rewrite(sdp, source.type(), target, true, passthrough(), relay.fingerprintAttribute());
+        return SdpRewriter.rewrite(sdp, source.type(), target, true, passthrough(), relay.fingerprintAttribute(),
+                forRecipient.codecs());
     }
 
     /** Applies an answer (183 or 200; may repeat) to the last offer and returns the SDP for the offerer. */

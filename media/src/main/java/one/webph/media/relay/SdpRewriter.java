@@ -38,6 +38,12 @@ final class SdpRewriter {
      */
     static String rewrite(SessionDescription input, LegType inputType, MediaLeg out, boolean isOffer,
                           boolean passthrough, String ourFingerprint) {
+        return rewrite(input, inputType, out, isOffer, passthrough, ourFingerprint, List.of());
+    }
+
+    /** As above; an offer carries only the {@code codecs} its recipient accepts (see {@link CodecFilter}). */
+    static String rewrite(SessionDescription input, LegType inputType, MediaLeg out, boolean isOffer,
+                          boolean passthrough, String ourFingerprint, List<String> codecs) {
         SessionDescription sdp = input.copy();
         MediaDescription audio = sdp.audio();
         if (audio == null) {
@@ -70,6 +76,9 @@ final class SdpRewriter {
                     || l.attributeName().equals("fingerprint") || l.attributeName().equals("setup")));
             m.setPort(out.rtpPort());
             m.setConnection(Connection.of(address));
+            if (isOffer) {
+                CodecFilter.retain(m, codecs);
+            }
             if (out.type() == LegType.PLAIN) {
                 m.setProto("RTP/AVP");
                 m.removeLines(l -> l.type() == 'a' && WEBRTC_ATTRIBUTES.contains(l.attributeName()));

@@ -50,13 +50,22 @@ public final class CallRecordStore {
         setLong(s, 9, answered ? null : 0L);
         s.setString(10, outcome.jsonName());
         s.setInt(11, o.status());
-        s.setString(12, answered ? null : outcome.jsonName());
+        s.setString(12, answered ? null : cut(endReason(outcome, o.reason()), 64));
         s.executeUpdate();
         try (ResultSet keys = s.getGeneratedKeys()) {
           return keys.next() ? keys.getLong(1) : -1L;
         }
       }
     });
+  }
+
+  /**
+   * The end reason of an unanswered call: the outcome name, or for a failed/rejected call the server's own reason
+   * when it refused the call itself (e.g. "Not relaying", "village unreachable"), so an operator sees why.
+   */
+  static String endReason(CallOutcome outcome, String ownReason) {
+    boolean refused = outcome == CallOutcome.FAILED || outcome == CallOutcome.REJECTED;
+    return refused && ownReason != null && !ownReason.isBlank() ? ownReason : outcome.jsonName();
   }
 
   /**

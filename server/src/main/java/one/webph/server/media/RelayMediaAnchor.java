@@ -172,8 +172,8 @@ public final class RelayMediaAnchor implements MediaAnchor {
           && !session.offerResult.failed()) {
         return session.offerResult; // another branch of the same fork: same ports, same SDP
       }
-      LegOptions recipient = leg.to() == Peer.BROWSER ? LegOptions.browser(advertisedAddress)
-          : LegOptions.plain(advertisedAddress);
+      LegOptions recipient = (leg.to() == Peer.BROWSER ? LegOptions.browser(advertisedAddress)
+          : LegOptions.plain(advertisedAddress)).withCodecs(leg.recipientCodecs());
       RelaySession s = session;
       session.offerTag = relayTag;
       session.offerSdp = sdp.clone();

@@ -19,7 +19,7 @@ import one.webph.sip.message.SipUri;
  * @param user outbound digest user name for the peer's 401/407, or null
  * @param password outbound digest password, or null
  * @param trusted source addresses whose requests to local numbers need no digest authentication
- * @param codecs codec names the network accepts (informational: shown in /status), empty = any
+ * @param codecs codec names the network accepts (offers toward it carry only these, plus telephone-event), empty = any
  * @param number the subscriber number a registered gateway registers with, or null
  * @param numberPassword that subscriber's password, or null
  */

@@ -113,7 +113,8 @@ public final class PeerDirectory implements PeerRouting {
     if (target == null) {
       return new PeerRoute.Refuse(peer.name(), 503, peer.name() + " unreachable");
     }
-    return new PeerRoute.Forward(peer.name(), target.uri(user));
+    Peer.Target failover = liveTargetAfter(peer, target);
+    return new PeerRoute.Forward(peer.name(), target.uri(user), failover == null ? null : failover.uri(user));
   }
 
   /** The peer with the longest matching prefix; else the first (by name) whose regex matches. */
@@ -137,6 +138,12 @@ public final class PeerDirectory implements PeerRouting {
         : new Credentials(peer.user(), peer.password());
   }
 
+  @Override
+  public List<String> codecs(String peerName) {
+    Peer peer = byName(peerName);
+    return peer == null ? List.of() : peer.codecs();
+  }
+
   Peer byName(String name) {
     for (Peer p : peers) {
       if (p.name().equalsIgnoreCase(name)) {
@@ -157,6 +164,18 @@ public final class PeerDirectory implements PeerRouting {
       if (link.up) {
         return link.target;
       }
+    }
+    return null;
+  }
+
+  /** The first target after {@code chosen} not marked down, or null (the failover within a call). */
+  synchronized Peer.Target liveTargetAfter(Peer peer, Peer.Target chosen) {
+    boolean after = false;
+    for (Link link : targetStates.get(peer.name())) {
+      if (after && link.up) {
+        return link.target;
+      }
+      after |= link.target.equals(chosen);
     }
     return null;
   }

@@ -37,6 +37,11 @@ public interface PeerRouting {
     return null;
   }
 
+  /** The codecs the named peer accepts (PEER_&lt;NAME&gt;_CODECS): offers toward it carry only these; empty = any. */
+  default List<String> codecs(String peer) {
+    return List.of();
+  }
+
   /** The name of the peer whose TRUSTED networks contain this source address, or null. */
   String trustedPeer(String sourceIp);
 

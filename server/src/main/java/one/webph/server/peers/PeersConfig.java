@@ -27,7 +27,7 @@ import one.webph.server.sip.Cidr;
  * PEER_VILLAGE_USER=.. PEER_VILLAGE_PASSWORD=..  outbound credentials (registered: the number's password)
  * PEER_VILLAGE_NUMBER=999300001          registered: the subscriber number the gateway registers with
  * PEER_VILLAGE_TRUSTED=10.0.0.0/24,192.0.2.7     sources accepted without digest authentication
- * PEER_VILLAGE_CODECS=PCMU,PCMA, GSM     codecs the network accepts (informational)
+ * PEER_VILLAGE_CODECS=PCMU,PCMA, GSM     codecs the network accepts (offers to it carry only these + DTMF)
  * </pre>
  * Every problem is a {@link ConfigException} naming the key.
  */

@@ -23,8 +23,18 @@ public interface MediaAnchor {
    * @param branch identifies the branch (fork) this leg belongs to
    * @param from the peer that sent the SDP
    * @param to the peer that will receive it
+   * @param recipientCodecs for an offer: the encoding names its recipient accepts (a community network's
+   *                        PEER_*_CODECS), the others are removed; empty = any
    */
-  record Leg(String callId, String fromTag, String branch, Peer from, Peer to) { }
+  record Leg(String callId, String fromTag, String branch, Peer from, Peer to, java.util.List<String> recipientCodecs) {
+    public Leg {
+      recipientCodecs = recipientCodecs == null ? java.util.List.of() : java.util.List.copyOf(recipientCodecs);
+    }
+
+    public Leg(String callId, String fromTag, String branch, Peer from, Peer to) {
+      this(callId, fromTag, branch, from, to, java.util.List.of());
+    }
+  }
 
   /** The SDP offer to send toward {@code leg.to()} (the body unchanged by default). */
   Future<byte[]> offer(Leg leg, byte[] sdp);

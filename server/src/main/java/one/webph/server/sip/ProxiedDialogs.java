@@ -49,6 +49,11 @@ final class ProxiedDialogs {
     final Party callee;
     /** The Record-Route of the 2xx, top first (the callee's route set; the caller's reversed). */
     final List<NameAddress> recordRoute;
+    /**
+     * How far the callee's view of the caller's CSeq runs ahead of the caller's own: 1 when the proxy answered the
+     * callee's 401/407 by resending the INVITE with CSeq+1 (the callee saw that number), else 0.
+     */
+    long callerCSeqOffset;
     /** The callee kind / branch of a late offer waiting for the ACK's answer, else null. */
     MediaAnchor.Leg lateOffer;
     /** The body of the 2xx as relayed to the caller (SDP through the relay), for 2xx retransmissions. */
@@ -112,6 +117,27 @@ final class ProxiedDialogs {
     Dialog dialog = new Dialog(invite.callId(), caller, callee, ok.recordRoutes(), now);
     dialogs.put(dialog.callId, dialog);
     return dialog;
+  }
+
+  /**
+   * The offset to add to the CSeq of a request from the caller on its way to the callee (see
+   * {@link Dialog#callerCSeqOffset}); 0 for requests from the callee and for unknown dialogs.
+   */
+  long callerCSeqOffset(SipRequest request) {
+    Dialog d = dialogs.get(request.callId());
+    return d != null && matches(d.caller, request.fromTag()) ? d.callerCSeqOffset : 0;
+  }
+
+  /**
+   * A response relayed statelessly (a 2xx retransmission) toward the caller of a dialog whose CSeq numbering the
+   * proxy shifted: restore the number the caller used.
+   */
+  void restoreCallerCSeq(SipResponse response) {
+    Dialog d = dialogs.get(response.callId());
+    if (d != null && d.callerCSeqOffset != 0 && response.cseq() != null && matches(d.caller, response.fromTag())) {
+      response.setHeader(SipHeaders.CSEQ, new CSeq(response.cseq().number() - d.callerCSeqOffset,
+          response.cseq().method()).toString());
+    }
   }
 
   /** An in-dialog request passed the proxy: remember its CSeq (our own BYE must use a higher one). */
@@ -187,7 +213,9 @@ final class ProxiedDialogs {
     bye.setTo(to.address);
     bye.setHeader(SipHeaders.CALL_ID, d.callId);
     from.cseq = Math.min(CSeq.MAX, from.cseq + 1);
-    bye.setHeader(SipHeaders.CSEQ, from.cseq + " " + SipMethod.BYE);
+    // the callee knows the caller's numbering shifted by the offset (our resent INVITE after its challenge)
+    long cseq = from == d.caller ? Math.min(CSeq.MAX, from.cseq + d.callerCSeqOffset) : from.cseq;
+    bye.setHeader(SipHeaders.CSEQ, cseq + " " + SipMethod.BYE);
     bye.setHeader(SipHeaders.MAX_FORWARDS, "70");
     bye.setHeader(SipHeaders.REASON, "SIP;cause=200;text=\"" + reason.replace("\"", "'") + "\"");
     // Only the part of the route set from our own entries on: proxies beyond us on the other side are behind.

@@ -114,6 +114,8 @@ final class ProxyCore {
     final String loopHash;
     final List<Branch> branches = new ArrayList<>();
     boolean finished;
+    /** Added to the request's CSeq on the way out (in-dialog requests of a caller whose INVITE we resent). */
+    long cseqOffset;
     /** Branches were cancelled (CANCEL, 2xx/6xx elsewhere, Timer C): no new branch may start. */
     boolean cancelled;
     boolean cleanupScheduled;
@@ -124,6 +126,14 @@ final class ProxyCore {
     /** Credentials for the next hop's 401/407 (a community peer's PEER_<NAME>_USER/PASSWORD), or null. */
     private String authUser;
     private String authPassword;
+    /** The community peer the call goes to (the call record's route), or null for local numbers and next hops. */
+    private String peerName;
+    /** Codecs the peer accepts (PEER_<NAME>_CODECS): its offer carries only these (plus DTMF); empty = any. */
+    private List<String> recipientCodecs = List.of();
+    /** The peer's other server, tried once when the first cannot be reached or answers 408/503; or null. */
+    private Routing.Target failover;
+    /** Why the server itself failed the call (its own final response's reason), for the call record; or null. */
+    private String ownReason;
 
     Call(ServerTransaction server, SipRequest request, String number, boolean recordRoute) {
       this.server = server;
@@ -135,6 +145,17 @@ final class ProxyCore {
 
     boolean isInvite() {
       return request.isMethod(SipMethod.INVITE);
+    }
+
+    /** The call goes to a community peer: recorded under its name, the offer toward it limited to its codecs. */
+    void toPeer(String name, List<String> codecs) {
+      this.peerName = name;
+      this.recipientCodecs = List.copyOf(codecs);
+    }
+
+    /** When the first target cannot be reached, times out or answers 503, try this one once (a new branch). */
+    void failOverTo(Routing.Target target) {
+      this.failover = target;
     }
 
     /** Answer a 401/407 of a branch with these credentials instead of relaying it to the caller. */
@@ -178,6 +199,7 @@ final class ProxyCore {
         return;
       }
       SipResponse r = SipService.localResponse(server.request(), status, reason);
+      ownReason = r.reason();
       sendFinal(this, r);
       cancelPending(this, null);
     }
@@ -215,6 +237,9 @@ final class ProxyCore {
     }
     SipRequest out = call.request.copy();
     out.setRequestUri(target.requestUri());
+    if (call.cseqOffset != 0) {
+      out.setHeader(SipHeaders.CSEQ, new CSeq(out.cseq().number() + call.cseqOffset, out.method()).toString());
+    }
     int maxForwards = out.maxForwards();
     out.setMaxForwards(maxForwards < 0 ? 70 : maxForwards - 1);
     if (call.recordRoute) {
@@ -226,8 +251,10 @@ final class ProxyCore {
     boolean offer = out.body().length > 0 && isSdp(out.contentType())
         && (out.isMethod(SipMethod.INVITE) || out.isMethod(SipMethod.UPDATE));
     if (offer) {
-      body = media.offer(leg(call, branch, peer(call.server.flow().transport(), out.body()), peer(outTransport, null)),
-          out.body());
+      MediaAnchor.Leg leg = leg(call, branch, peer(call.server.flow().transport(), out.body()),
+          peer(outTransport, null));
+      body = media.offer(new MediaAnchor.Leg(leg.callId(), leg.fromTag(), leg.branch(), leg.from(), leg.to(),
+          call.recipientCodecs), out.body());
     }
     body.onComplete(ar -> {
       if (call.finished || call.cancelled) {
@@ -238,7 +265,16 @@ final class ProxyCore {
       if (ar.failed()) {
         log.warn("media anchor refused the offer of {}: {}", call.request.callId(), ar.cause().toString());
         int status = ar.cause() instanceof MediaAnchor.Rejected r ? r.status() : 488;
-        SipResponse refused = SipService.localResponse(call.server.request(), status, null);
+        // a peer with a codec list: say what it accepts, the caller's phone or the operator can act on that
+        String reason = status == 488 && !call.recipientCodecs.isEmpty()
+            ? "Not Acceptable Here (" + call.peerName + " accepts " + String.join(", ", call.recipientCodecs) + ")"
+            : null;
+        SipResponse refused = SipService.localResponse(call.server.request(), status, reason);
+        if (status == 488) {
+          // RFC 3261 20.43: 305 Incompatible media format, with the relay's own words
+          refused.addHeader(SipHeaders.WARNING, "305 webphone \"" + String.valueOf(ar.cause().getMessage())
+              .replace("\\", "/").replace("\"", "'") + "\"");
+        }
         refused.addHeader(MEDIA_MARK, "1");
         branchDone(branch, refused, true);
         return;
@@ -320,8 +356,8 @@ final class ProxyCore {
     }
     SipResponse up = response.copy();
     up.popVia();
-    if (branch.challengeAnswered) {
-      // the resent request carries CSeq+1; the caller's transaction knows only its own number
+    if (branch.challengeAnswered || call.cseqOffset != 0) {
+      // the request went out with another CSeq; the caller's transaction knows only its own number
       up.setHeader(SipHeaders.CSEQ, call.request.cseq().toString());
     }
     if (status < 200) {
@@ -345,7 +381,11 @@ final class ProxyCore {
       branch.finalResponse = up;
       call.finished = true;
       if (first && call.isInvite() && call.request.toTag() == null) {
-        dialogs.established(call.request, up, System.currentTimeMillis());
+        ProxiedDialogs.Dialog dialog = dialogs.established(call.request, up, System.currentTimeMillis());
+        if (dialog != null) {
+          // after our resend with credentials the callee saw CSeq+1: the caller's later requests follow it
+          dialog.callerCSeqOffset = transaction.request().cseq().number() - call.request.cseq().number();
+        }
         reportFinished(call, status);
       }
       relayWithAnswer(call, branch, up, true);
@@ -567,6 +607,7 @@ final class ProxyCore {
       SipResponse r = SipService.localResponse(invite.request(), 487, "Request Terminated");
       metrics.response(SipMethod.INVITE, 487);
       invite.sendResponse(r);
+      finishedLocally(invite, r, null);
     }
   }
 
@@ -617,9 +658,25 @@ final class ProxyCore {
       cleanupIfDone(call);
       return;
     }
+    if (call.failover != null && !call.cancelled && isFailoverCause(response)) {
+      Routing.Target next = call.failover;
+      call.failover = null; // once: the failover's own failure is the call's
+      log.info("call {}: {} failed with {}, trying the failover {}", call.request.callId(),
+          branch.target.requestUri(), response.status(), next.requestUri());
+      forward(call, next);
+      return;
+    }
     if (call.branches.stream().allMatch(Branch::isDone)) {
       sendFinal(call, best(call));
     }
+  }
+
+  /**
+   * The next hop is not there (transport error, Timer B/F: 503/408 of our own) or says it cannot serve (its 503 or
+   * 408); our own relay refusing the offer is no reason to try another server.
+   */
+  private static boolean isFailoverCause(SipResponse response) {
+    return (response.status() == 503 || response.status() == 408) && !response.hasHeader(MEDIA_MARK);
   }
 
   private static final String LOCAL_MARK = "X-Webphone-Local";
@@ -662,6 +719,7 @@ final class ProxyCore {
       out = local ? SipService.localResponse(call.server.request(), 480, "Temporarily Unavailable")
           : SipService.localResponse(call.server.request(), 500, "Server Internal Error");
     }
+    call.ownReason = local || mediaRefused ? out.reason() : null;
     return out;
   }
 
@@ -719,29 +777,37 @@ final class ProxyCore {
   /** Tells the call records how an initial INVITE ended; a failing observer never disturbs the proxy. */
   private void reportFinished(Call call, int status) {
     boolean rang = call.branches.stream().anyMatch(b -> b.provisional);
-    String route = call.number != null ? "local" : call.request.requestUri() instanceof SipUri u ? u.host()
-        : call.request.requestUri().toString();
+    String route = call.number != null ? "local" : call.peerName != null ? call.peerName
+        : call.request.requestUri() instanceof SipUri u ? u.host() : call.request.requestUri().toString();
     String callee = call.number != null ? call.number : party(call.request.requestUri());
     notifyFinished(new CallObserver.InviteOutcome(call.request.callId(), party(call.request.from().uri()), callee,
         source(call.server.flow()), route, call.startedMillis, System.currentTimeMillis(), status,
-        call.callerCancelled, rang));
+        call.callerCancelled, rang, status >= 300 ? call.ownReason : null));
   }
 
   /**
-   * An initial INVITE the routing answered itself before any call existed (e.g. 404 for an unknown number):
-   * recorded as a call that failed at once. In-dialog requests and other methods are ignored.
+   * An initial INVITE the routing answered itself before any call existed (403 not relaying, 404 unknown number,
+   * 480 gateway offline, 503 peer down, 500 database trouble, 487 cancelled while authenticating): recorded as a
+   * call that ended at once. In-dialog requests, other methods and digest challenges (401/407: the retried INVITE
+   * makes the record) are ignored.
+   *
+   * @param route where the call would have gone ("local", a peer's name), or null to derive it from the URI
    */
-  void finishedLocally(ServerTransaction server, int status) {
+  void finishedLocally(ServerTransaction server, SipResponse response, String route) {
     SipRequest request = server.request();
-    if (!request.isMethod(SipMethod.INVITE) || request.toTag() != null) {
+    int status = response.status();
+    if (!request.isMethod(SipMethod.INVITE) || request.toTag() != null || status < 300 || status == 401
+        || status == 407 || server.applicationData() instanceof Call) {
       return;
     }
     String callee = party(request.requestUri());
-    String route = request.requestUri() instanceof SipUri u && routing.isLocalHost(u.host()) ? "local"
-        : request.requestUri() instanceof SipUri u2 ? u2.host() : request.requestUri().toString();
+    if (route == null) {
+      route = request.requestUri() instanceof SipUri u && routing.isLocalHost(u.host()) ? "local"
+          : request.requestUri() instanceof SipUri u2 ? u2.host() : request.requestUri().toString();
+    }
     long now = System.currentTimeMillis();
     notifyFinished(new CallObserver.InviteOutcome(request.callId(), party(request.from().uri()), callee,
-        source(server.flow()), route, now, now, status, false, false));
+        source(server.flow()), route, now, now, status, status == 487, false, response.reason()));
   }
 
   private void notifyFinished(CallObserver.InviteOutcome outcome) {

@@ -198,11 +198,13 @@ public final class SipService implements TransactionUser, MessageOriginator {
         reply(st, 404, "Not Here");
         return;
       }
+      long cseqOffset = dialogs.callerCSeqOffset(request); // asked before a BYE ends the dialog
       dialogs.requestSeen(request, clock.getAsLong());
       if (request.isMethod(SipMethod.BYE)) {
         media.release(request.callId()); // the call's relay ports can go (issue 4)
       }
       ProxyCore.Call call = proxy.newCall(st, request, null, false);
+      call.cseqOffset = cseqOffset;
       proxy.forward(call, routing.nextHop(request, popped));
       return;
     }
@@ -232,7 +234,7 @@ public final class SipService implements TransactionUser, MessageOriginator {
 
     // ---- relay policy: only authenticated local users reach anything but local numbers
     if (!toLocalNumber && (!fromLocal || trustedPeer != null)) {
-      reply(st, 403, "Not relaying");
+      send(st, localResponse(request, 403, "Not relaying"), toPeer == null ? null : toPeer.peer());
       return;
     }
 
@@ -275,7 +277,6 @@ public final class SipService implements TransactionUser, MessageOriginator {
     String number = ((SipUri) request.requestUri()).userDecoded();
     if (number == null || !NUMBER.matcher(number).matches()) {
       reply(st, 404, "Not Found");
-      proxy.finishedLocally(st, 404);
       return;
     }
     credentials.find(number).onComplete(ar -> guarded(st, () -> {
@@ -290,7 +291,6 @@ public final class SipService implements TransactionUser, MessageOriginator {
       Optional<Subscriber> subscriber = ar.result();
       if (subscriber.isEmpty() || subscriber.get().disabled()) {
         reply(st, 404, "Not Found");
-        proxy.finishedLocally(st, 404);
         return;
       }
       callNumber(st, request, number);
@@ -327,16 +327,17 @@ public final class SipService implements TransactionUser, MessageOriginator {
       if (refused.status() == 503) {
         r.addHeader("Retry-After", "30");
       }
-      send(st, r);
+      send(st, r, refused.peer());
       return;
     }
     if (route instanceof PeerRoute.ToGateway gateway) {
       List<Binding> bindings = location.lookup(gateway.gatewayNumber(), clock.getAsLong());
       if (bindings.isEmpty()) {
-        reply(st, 480, gateway.peer() + " gateway offline");
+        send(st, localResponse(request, 480, gateway.peer() + " gateway offline"), gateway.peer());
         return;
       }
       ProxyCore.Call call = proxy.newCall(st, request, null, isDialogCreating(request));
+      call.toPeer(gateway.peer(), peers.codecs(gateway.peer()));
       for (Binding binding : bindings) {
         Routing.Target contact = routing.targetForBinding(binding);
         Uri uri = contact.requestUri() instanceof SipUri s ? s.withUser(gateway.user()) : contact.requestUri();
@@ -346,9 +347,13 @@ public final class SipService implements TransactionUser, MessageOriginator {
     }
     PeerRoute.Forward forward = (PeerRoute.Forward) route;
     ProxyCore.Call call = proxy.newCall(st, request, null, isDialogCreating(request));
+    call.toPeer(forward.peer(), peers.codecs(forward.peer()));
     PeerRouting.Credentials credentials = peers.credentials(forward.peer());
     if (credentials != null) {
       call.answerChallengesAs(credentials.user(), credentials.password());
+    }
+    if (forward.failoverUri() != null) {
+      call.failOverTo(routing.targetForUri(forward.failoverUri()));
     }
     proxy.forward(call, routing.targetForUri(forward.requestUri()));
   }
@@ -487,6 +492,12 @@ public final class SipService implements TransactionUser, MessageOriginator {
     ack.setMaxForwards(maxForwards < 0 ? 70 : maxForwards - 1);
     ack.pushVia(routing.statelessVia(target.hop().transport(), ack));
     dialogs.requestSeen(ack, clock.getAsLong());
+    long cseqOffset = dialogs.callerCSeqOffset(ack);
+    if (cseqOffset != 0) {
+      // the callee saw our resent INVITE (CSeq+1): the ACK for its 2xx must carry that number
+      ack.setHeader(SipHeaders.CSEQ, new one.webph.sip.message.CSeq(ack.cseq().number() + cseqOffset,
+          ack.method()).toString());
+    }
     // the ACK of a late-offer call carries the caller's answer: through the relay like every SDP
     proxy.anchorLateAnswer(ack).onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
@@ -525,6 +536,7 @@ public final class SipService implements TransactionUser, MessageOriginator {
       }
       up.setBody(dialog.relayedSuccessBody, up.contentType());
     }
+    dialogs.restoreCallerCSeq(up);
     transport.sendResponse(up, null);
   }
 
@@ -671,8 +683,17 @@ public final class SipService implements TransactionUser, MessageOriginator {
   }
 
   private void send(ServerTransaction st, SipResponse response) {
+    send(st, response, null);
+  }
+
+  /**
+   * Sends a response of the routing script itself; an initial INVITE refused this way (403, 404, 480, 503...)
+   * still gets its call record, {@code route} naming the peer it was meant for (null: derived from the URI).
+   */
+  private void send(ServerTransaction st, SipResponse response, String route) {
     metrics.response(st.request().method(), response.status());
     st.sendResponse(response);
+    proxy.finishedLocally(st, response, route);
   }
 
   /** True once a final response went out (e.g. a CANCEL answered the INVITE while the database was asked). */

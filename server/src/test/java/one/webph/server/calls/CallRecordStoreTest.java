@@ -54,6 +54,25 @@ class CallRecordStoreTest extends DatabaseTestBase {
   }
 
   @Test
+  void callRefusedByTheServerKeepsItsReasonOthersTheOutcomeName() {
+    CallRecordStore store = new CallRecordStore(database());
+    store.insert(new InviteOutcome("r1@x", "115001", "99940012", "udp:127.0.0.1:5062", "dead", T0, T0, 503, false,
+        false, "dead unreachable")).await();
+    CallRecord refused = only(store, "99940012");
+    assertThat(refused.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(refused.route()).isEqualTo("dead");
+    assertThat(refused.endReason()).isEqualTo("dead unreachable");
+    // a missed call stays "missed" whatever the server said (480 "village gateway offline")
+    store.insert(new InviteOutcome("r2@x", "115001", "99930012", "udp:127.0.0.1:5062", "village", T0, T0, 480,
+        false, false, "village gateway offline")).await();
+    assertThat(only(store, "99930012").endReason()).isEqualTo("missed");
+    // a reason longer than the column is cut, never refused
+    store.insert(new InviteOutcome("r3@x", "115001", "99950012", "udp:127.0.0.1:5062", "local", T0, T0, 403, false,
+        false, "x".repeat(200))).await();
+    assertThat(only(store, "99950012").endReason()).hasSize(64);
+  }
+
+  @Test
   void unansweredOutcomesAreCompleteAtOnce() {
     CallRecordStore store = new CallRecordStore(database());
     store.insert(outcome("b1@x", "112001", "112002", T0, T0 + 1_000, 486, false)).await();

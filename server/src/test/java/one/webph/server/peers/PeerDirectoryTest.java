@@ -45,8 +45,10 @@ class PeerDirectoryTest {
   @Test
   void routesByLongestPrefixThenRegexAndRewrites() {
     PeerDirectory d = directory(village());
+    // the failover target rides along for a failover within the call (its server answers 503 or times out)
     assertThat(d.outbound("99921234", null)).isEqualTo(new PeerRoute.Forward("village",
-        SipUri.parse("sip:1234@10.0.0.5:5060")));
+        SipUri.parse("sip:1234@10.0.0.5:5060"), SipUri.parse("sip:1234@10.0.0.6:5070;transport=tcp")));
+    assertThat(((PeerRoute.Forward) d.outbound("99920555", null)).failoverUri()).as("no FAILOVER").isNull();
     assertThat(d.outbound("99920555", null).peer()).isEqualTo("long");
     assertThat(d.outbound("52123", null).peer()).isEqualTo("rx");
     assertThat(d.outbound("500123", null).peer()).isEqualTo("conf");
@@ -75,6 +77,8 @@ class PeerDirectoryTest {
     d.probed(village, primary, false, "no answer");
     assertThat(((PeerRoute.Forward) d.outbound("99921234", null)).requestUri())
         .isEqualTo(SipUri.parse("sip:1234@10.0.0.6:5070;transport=tcp"));
+    // the primary is down: no second chance within the call
+    assertThat(((PeerRoute.Forward) d.outbound("99921234", null)).failoverUri()).isNull();
     assertThat(d.isUp("village")).isTrue();
     d.probed(village, failover, false, "no answer");
     d.probed(village, failover, false, "no answer");

@@ -9,6 +9,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import one.webph.server.calls.CallOutcome;
+import one.webph.server.calls.CallRecord;
+import one.webph.server.calls.CallRecordStore;
 import one.webph.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +37,8 @@ class PeersSippTest {
   private static final String GUARDED_USER = "webph-trunk";
   private static PeerSipp village;
   private static PeerSipp guarded;
+  private static PeerSipp narrow;
+  private static PeerSipp unavailable;
   private static TestServer server;
   private static int sipPort;
 
@@ -50,10 +56,25 @@ class PeersSippTest {
     // a second community server that challenges every INVITE with 407 (PEER_GUARDED_USER/PASSWORD answer it)
     int guardedPort = PeerSipp.freePort();
     guarded = new PeerSipp();
+    // uac_call_auth.xml sends INVITE CSeq 2 after our 407: the peer sees 2, then 3 resent with credentials; the
+    // caller's ACK (2) must reach it as 3 and the caller's BYE (3) as 4
     String guardedScenario = guarded.scenario("/peers/peer_uas_auth.xml", "peer_uas_auth.xml",
-        Map.of("USER", "999500777", "AUTH_USER", GUARDED_USER));
+        Map.of("USER", "999500777", "AUTH_USER", GUARDED_USER, "INVITE_CSEQ", "3", "BYE_CSEQ", "4"));
     guarded.start("guarded", null, "-sf", guardedScenario, "-p", Integer.toString(guardedPort), "-i", "127.0.0.1",
-        "-t", "u1");
+        "-t", "u1", "-trace_msg", "-message_file", "guarded-messages.log");
+    // a community server accepting only PCMA: its INVITE must offer payload type 8 alone
+    int narrowPort = PeerSipp.freePort();
+    narrow = new PeerSipp();
+    String narrowScenario = narrow.scenario("/peers/peer_uas_codecs.xml", "peer_uas_codecs.xml",
+        Map.of("USER", "52200777", "PAYLOADS", "8"));
+    narrow.start("narrow", null, "-sf", narrowScenario, "-p", Integer.toString(narrowPort), "-i", "127.0.0.1",
+        "-t", "u1", "-trace_msg", "-message_file", "narrow-messages.log");
+    // a community server alive for the probes but answering every INVITE/MESSAGE 503 (in-call failover)
+    int unavailablePort = PeerSipp.freePort();
+    unavailable = new PeerSipp();
+    String unavailableScenario = unavailable.scenario("/peers/peer_uas_503.xml", "peer_uas_503.xml", Map.of());
+    unavailable.start("unavailable", null, "-sf", unavailableScenario, "-p", Integer.toString(unavailablePort), "-i",
+        "127.0.0.1", "-t", "u1", "-trace_msg", "-message_file", "unavailable-messages.log");
     sipPort = PeerSipp.freePort();
     Map<String, String> config = new HashMap<>();
     config.putAll(Map.of("SIP_PORT", Integer.toString(sipPort), "DOMAIN", "localhost", "PEER_PROBE_SECONDS", "1",
@@ -69,6 +90,15 @@ class PeersSippTest {
         "PEER_TOWN_NUMBER", ONLINE_GATEWAY, "PEER_TOWN_PASSWORD", GATEWAY_PASSWORD));
     config.putAll(Map.of("PEER_GUARDED_MATCH", "prefix:999500", "PEER_GUARDED_TARGET",
         "udp:127.0.0.1:" + guardedPort, "PEER_GUARDED_USER", GUARDED_USER, "PEER_GUARDED_PASSWORD", "trunk-secret"));
+    // 999700777 -> STRIP 6, PREPEND 52200 -> 52200777, like the village's numbers
+    config.putAll(Map.of("PEER_NARROW_MATCH", "prefix:999700", "PEER_NARROW_TARGET", "udp:127.0.0.1:" + narrowPort,
+        "PEER_NARROW_STRIP", "6", "PEER_NARROW_PREPEND", "52200", "PEER_NARROW_CODECS", "PCMA",
+        "PEER_PICKY_MATCH", "prefix:999710", "PEER_PICKY_TARGET", "udp:127.0.0.1:" + narrowPort,
+        "PEER_PICKY_CODECS", "G729"));
+    // the backup peer's first server answers 503 (alive for the probes): the call goes on to the village's sipp
+    config.putAll(Map.of("PEER_BACKUP_MATCH", "prefix:999600", "PEER_BACKUP_TARGET",
+        "udp:127.0.0.1:" + unavailablePort, "PEER_BACKUP_FAILOVER", "udp:127.0.0.1:" + villagePort,
+        "PEER_BACKUP_STRIP", "6", "PEER_BACKUP_PREPEND", "52200"));
     server = TestServer.start(config);
     for (String number : List.of(CALLER, CALLEE)) {
       server.app().context().subscribers().create(number, PASSWORD, null).await(10, TimeUnit.SECONDS);
@@ -96,8 +126,10 @@ class PeersSippTest {
     if (village != null) {
       village.close();
     }
-    if (guarded != null) {
-      guarded.close();
+    for (PeerSipp sipp : new PeerSipp[] {guarded, narrow, unavailable}) {
+      if (sipp != null) {
+        sipp.close();
+      }
     }
   }
 
@@ -154,6 +186,74 @@ class PeersSippTest {
       int exit = sipp.run("guarded", 45, target(), uac(sipp, "uac_call_auth.xml", "999500777", "127.0.0.1", "-inf",
           users, "-p", Integer.toString(PeerSipp.freePort()), "-d", "200"));
       assertThat(exit).as(sipp.log("guarded") + "\n--- guarded peer\n" + guarded.log("guarded")).isZero();
+      // the peer saw INVITE 2 (challenged) and 3 (with credentials): the caller's ACK 2 and BYE 3 follow that
+      String seen = java.nio.file.Files.readString(guarded.workDir().resolve("guarded-messages.log"));
+      // (CSeq 2 ACK is the hop-by-hop ACK of the peer's 407, sent by our transaction)
+      assertThat(seen).contains("CSeq: 3 INVITE").contains("CSeq: 3 ACK").contains("CSeq: 4 BYE")
+          .doesNotContain("CSeq: 3 BYE").containsPattern("X-Checked-CSeq: +3 ACK +4 BYE");
+    }
+  }
+
+  @Test
+  void offerToAPeerCarriesOnlyTheCodecsItAccepts() throws Exception {
+    try (PeerSipp sipp = new PeerSipp()) {
+      sipp.scenario("/sip/uac_call_auth.xml", "uac_call_auth.xml", Map.of());
+      String users = sipp.users("caller", CALLER, PASSWORD);
+      // the caller offers PCMU and PCMA; the narrow peer's sipp aborts the call unless it sees PCMA (8) alone
+      int exit = sipp.run("narrow-call", 45, target(), uac(sipp, "uac_call_auth.xml", "999700777", "127.0.0.1",
+          "-inf", users, "-p", Integer.toString(PeerSipp.freePort()), "-d", "200"));
+      assertThat(exit).as(sipp.log("narrow-call") + "\n--- narrow peer\n" + narrow.log("narrow")).isZero();
+      // what the peer received: PCMA alone, PCMU gone with its rtpmap, still plain RTP
+      String seen = java.nio.file.Files.readString(narrow.workDir().resolve("narrow-messages.log"));
+      assertThat(seen).containsPattern("m=audio [0-9]+ RTP/AVP 8\r?\n").contains("a=rtpmap:8 PCMA/8000")
+          .doesNotContain("a=rtpmap:0").doesNotContainPattern("RTP/AVP 0");
+      CallRecord r = awaitRecord("999700777", rec -> rec.status() == 200 && !rec.inProgress());
+      assertThat(r.route()).isEqualTo("narrow");
+      assertThat(r.outcome()).isEqualTo(CallOutcome.ANSWERED);
+    }
+  }
+
+  @Test
+  void offerWithoutAnyCodecThePeerAcceptsGets488AndARecordSayingWhy() throws Exception {
+    try (PeerSipp sipp = new PeerSipp()) {
+      String users = sipp.users("caller", CALLER, PASSWORD);
+      String scenario = expect(sipp, true, "488", "Not Acceptable Here \\(picky accepts G729\\)", "");
+      int exit = sipp.run("picky", 45, target(), uac(sipp, scenario, "999710777", "127.0.0.1", "-inf", users, "-p",
+          Integer.toString(PeerSipp.freePort())));
+      assertThat(exit).as(sipp.log("picky")).isZero();
+      CallRecord r = awaitRecord("999710777", rec -> rec.status() == 488);
+      assertThat(r.route()).isEqualTo("picky");
+      assertThat(r.caller()).isEqualTo(CALLER);
+      assertThat(r.outcome()).isEqualTo(CallOutcome.FAILED);
+      assertThat(r.endReason()).isEqualTo("Not Acceptable Here (picky accepts G729)");
+    }
+  }
+
+  @Test
+  void callFailsOverWithinTheCallWhenThePeersFirstServerAnswers503() throws Exception {
+    try (PeerSipp sipp = new PeerSipp()) {
+      sipp.scenario("/sip/uac_call_auth.xml", "uac_call_auth.xml", Map.of());
+      String users = sipp.users("caller", CALLER, PASSWORD);
+      int exit = sipp.run("failover-call", 45, target(), uac(sipp, "uac_call_auth.xml", "999600777", "127.0.0.1",
+          "-inf", users, "-p", Integer.toString(PeerSipp.freePort()), "-d", "200"));
+      assertThat(exit).as(sipp.log("failover-call") + "\n--- first server\n" + unavailable.log("unavailable")
+          + "\n--- failover (village)\n" + village.log("village")).isZero();
+      CallRecord r = awaitRecord("999600777", rec -> rec.status() == 200 && !rec.inProgress());
+      assertThat(r.route()).isEqualTo("backup");
+      // the first server was tried (it is up for the probes, so it was the live target) and answered 503
+      assertThat(java.nio.file.Files.readString(unavailable.workDir().resolve("unavailable-messages.log")))
+          .contains("INVITE sip:52200777@").contains("SIP/2.0 503 Service Unavailable");
+    }
+  }
+
+  @Test
+  void messageFailsOverWithinTheRequestWhenThePeersFirstServerAnswers503() throws Exception {
+    try (PeerSipp sipp = new PeerSipp()) {
+      sipp.scenario("/sip/uac_message.xml", "uac_message.xml", Map.of());
+      String users = sipp.users("caller", CALLER, PASSWORD);
+      int exit = sipp.run("failover-message", 45, target(), uac(sipp, "uac_message.xml", "999600777", "127.0.0.1",
+          "-inf", users, "-p", Integer.toString(PeerSipp.freePort())));
+      assertThat(exit).as(sipp.log("failover-message") + "\n--- village\n" + village.log("village")).isZero();
     }
   }
 
@@ -199,6 +299,11 @@ class PeersSippTest {
       int exit = sipp.run("untrusted", 45, target(), uac(sipp, scenario, "999200777", "127.0.0.3", "-p",
           Integer.toString(PeerSipp.freePort())));
       assertThat(exit).as(sipp.log("untrusted")).isZero();
+      CallRecord refused = awaitRecord("999200777",
+          rec -> rec.status() == 403 && rec.source().contains("127.0.0.3"));
+      assertThat(refused.outcome()).isEqualTo(CallOutcome.FAILED);
+      assertThat(refused.endReason()).isEqualTo("Not relaying");
+      assertThat(refused.route()).as("the peer the number belongs to").isEqualTo("village");
       // a trusted peer may reach local numbers only: no transit to another peer through us
       exit = sipp.run("transit", 45, target(), uac(sipp, scenario, "999400123", "127.0.0.2", "-p",
           Integer.toString(PeerSipp.freePort())));
@@ -217,6 +322,14 @@ class PeersSippTest {
       assertThat(exit).as(sipp.log("dead")).isZero();
       // fails at once rather than after a transaction timeout (32 s): generous bound, not a speed measurement
       assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(20);
+      CallRecord r = awaitRecord("999400123", rec -> rec.status() == 503);
+      assertThat(r.route()).isEqualTo("dead");
+      assertThat(r.caller()).isEqualTo(CALLER);
+      assertThat(r.outcome()).isEqualTo(CallOutcome.FAILED);
+      assertThat(r.endReason()).isEqualTo("dead unreachable");
+      // the caller's first INVITE, challenged with 407, is no call of its own (its record would be written first:
+      // the writes of one Call-ID are chained)
+      assertThat(records("999400123")).filteredOn(rec -> rec.callId().equals(r.callId())).hasSize(1);
     }
   }
 
@@ -228,6 +341,9 @@ class PeersSippTest {
       int exit = sipp.run("offline", 45, target(), uac(sipp, scenario, "999300123", "127.0.0.1", "-inf", users,
           "-p", Integer.toString(PeerSipp.freePort())));
       assertThat(exit).as(sipp.log("offline")).isZero();
+      CallRecord r = awaitRecord("999300123", rec -> rec.status() == 480);
+      assertThat(r.route()).isEqualTo("oaxaca");
+      assertThat(r.outcome()).isEqualTo(CallOutcome.MISSED);
     }
   }
 
@@ -281,6 +397,29 @@ class PeersSippTest {
         server.https("/status.json").toString()}, new java.io.PrintWriter(out), new java.io.PrintWriter(out));
     assertThat(exit).as(out.toString()).isEqualTo(3);
     assertThat(out.toString()).containsPattern("village\\s+static\\s+up").containsPattern("dead\\s+static\\s+down");
+  }
+
+  /** The first call record with {@code number} as a party matching {@code which}, once written. */
+  private static CallRecord awaitRecord(String number, Predicate<CallRecord> which) throws Exception {
+    CallRecordStore store = new CallRecordStore(server.app().context().database());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    List<CallRecord> records = List.of();
+    while (System.nanoTime() < deadline) {
+      records = store.forNumber(number, 50, 0).await(10, TimeUnit.SECONDS);
+      for (CallRecord r : records) {
+        if (which.test(r)) {
+          return r;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no such call record for " + number + ": " + records);
+  }
+
+  /** The call records of {@code number} as a party, newest first. */
+  private static List<CallRecord> records(String number) throws Exception {
+    return new CallRecordStore(server.app().context().database()).forNumber(number, 50, 0)
+        .await(10, TimeUnit.SECONDS);
   }
 
   private static void awaitRegistered(String number, Process p, PeerSipp sipp, String log) throws Exception {
