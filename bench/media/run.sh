@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "[build] media module + classpath" >&2
-(cd "$ROOT" && mvn -q -o -Dskip.npm=true -pl media compile dependency:build-classpath \
+(cd "$ROOT" && mvn -q -o -Dskip.npm=true -pl media compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
   -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test >&2)
 CP="$ROOT/media/target/classes:$(cat "$work/cp.txt")"
 LOGBACK="-Dlogback.configurationFile=$HERE/logback.xml"
