@@ -44,7 +44,7 @@ public final class RelayMain {
                 .portRange(options.minPort, options.maxPort)
                 .bindHost(options.bindHost)
                 .inactivityTimeout(Duration.ofSeconds(options.timeoutSeconds))
-                .endListener((callId, reason) -> System.err.println("relay: call " + callId + " ended: " + reason)));
+                .endListener((callId, reason, last) -> System.err.println("relay: call " + callId + " ended: " + reason)));
         NgServer server = new NgServer(vertx, relay, options.publicIp);
         try {
             server.listen(options.ngHost, options.ngPort).await(10, TimeUnit.SECONDS);

@@ -63,10 +63,10 @@ public final class MediaComponent implements Component {
           .bindHost(settings.bindHost())
           .inactivityTimeout(settings.inactivityTimeout())
           .holdInactivityTimeout(settings.holdTimeout())
-          .endListener((callId, reason) -> {
+          .endListener((callId, reason, finalStatistics) -> {
             RelayMediaAnchor a = anchor;
             if (a != null) {
-              a.relayEnded(callId, reason);
+              a.relayEnded(callId, reason, finalStatistics);
             }
           }));
       control = relay;
