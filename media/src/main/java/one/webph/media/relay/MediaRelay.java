@@ -234,8 +234,8 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
                 long now = System.nanoTime();
                 long last = lastCapLogNanos.get();
                 if (now - last >= CAP_LOG_INTERVAL_NANOS && lastCapLogNanos.compareAndSet(last, now)) {
-                    LOG.warn("DTLS handshakes at the cap of {} threads (media dtls threads setting): call {} and "
-                            + "{} other DTLS tasks wait for a free thread", dtlsExecutor.getMaximumPoolSize(), callId,
+                    LOG.warn("DTLS handshakes at the cap of {} at once (MEDIA_DTLS_HANDSHAKES, RelayConfig.dtlsThreads):"
+                            + " call {} and {} other DTLS tasks wait for a free thread", dtlsExecutor.getMaximumPoolSize(), callId,
                             dtlsExecutor.getQueue().size());
                 }
             }

@@ -63,6 +63,7 @@ public final class MediaComponent implements Component {
           .bindHost(settings.bindHost())
           .inactivityTimeout(settings.inactivityTimeout())
           .holdInactivityTimeout(settings.holdTimeout())
+          .dtlsThreads(settings.dtlsHandshakes())
           .endListener((callId, reason, finalStatistics) -> {
             RelayMediaAnchor a = anchor;
             if (a != null) {
