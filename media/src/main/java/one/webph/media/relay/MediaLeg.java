@@ -38,6 +38,8 @@ final class MediaLeg {
     IceLiteAgent ice;
     Fingerprint peerFingerprint;
     String peerSetup;
+    /** The browser's last SDP had a BUNDLE group: an answer to it must keep one (RFC 9143 section 7.3). */
+    boolean peerBundles;
     DtlsRole dtlsRole = DtlsRole.SERVER;
     DtlsSrtpEndpoint dtls;
     SrtpTransformer srtp;

@@ -263,6 +263,7 @@ final class MediaSession {
         }
         leg.peerFingerprint = fingerprint;
         leg.peerSetup = sdp.attributeFor(audio, "setup");
+        leg.peerBundles = sdp.attributes("group").stream().anyMatch(g -> g.startsWith("BUNDLE"));
         if (!isOffer && !passthrough()) {
             // The browser answered our actpass offer: active -> we are server, passive -> we are client.
             if ("actpass".equals(leg.peerSetup)) {

@@ -258,10 +258,8 @@ public final class RelayMediaAnchor implements MediaAnchor {
     String fromTag = offerFromCaller ? call.callerTag : CALLEE_TAG;
     String toTag = offerFromCaller ? CALLEE_TAG : call.callerTag;
     RelaySession s = session;
-    Peer answerRecipient = leg.to();
     return onCallerContext(control.answer(s.relayId, fromTag, toTag, text(sdp),
         LegOptions.sameAsSdp(advertisedAddress)), "answer")
-        .map(answer -> answerRecipient == Peer.BROWSER ? withBundleGroup(answer) : answer)
         .transform(ar -> {
           if (ar.failed()) {
             MediaAnchorException failure = classify("answer", call.callId, ar.cause());
@@ -505,24 +503,6 @@ public final class RelayMediaAnchor implements MediaAnchor {
         || (error instanceof NgException ng && !ng.isTimeout());
     return new MediaAnchorException(badSdp ? 488 : 503, "media relay refused the " + operation + " of call "
         + callId + ": " + error.getMessage(), error);
-  }
-
-  /**
-   * Adds {@code a=group:BUNDLE <mid>} to a WebRTC SDP for a browser that lacks it. The app offers with
-   * bundlePolicy max-bundle, and Chromium refuses an answer without the BUNDLE group ("Answer cannot remove m=
-   * section with mid='0' from already-established BUNDLE group"); the relay's rewrite of a phone's answer has
-   * the mid but not the group. One audio section: the group is just its mid (RFC 9143).
-   */
-  static String withBundleGroup(String sdp) {
-    if (!sdp.contains("a=ice-ufrag:") || sdp.contains("a=group:BUNDLE")) {
-      return sdp;
-    }
-    java.util.regex.Matcher mid = java.util.regex.Pattern.compile("(?m)^a=mid:(\\S+)\r?$").matcher(sdp);
-    int media = sdp.startsWith("m=") ? 0 : sdp.indexOf("\nm=") + 1;
-    if (!mid.find() || media <= 0) {
-      return sdp;
-    }
-    return sdp.substring(0, media) + "a=group:BUNDLE " + mid.group(1) + "\r\n" + sdp.substring(media);
   }
 
   /** SDP is UTF-8 text (RFC 8866 section 5). */
