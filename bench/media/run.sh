@@ -10,7 +10,8 @@
 #
 #   bench/media/run.sh                       (env: STEPS="50 100 200 400 800" WARMUP=2 MEASURE=6
 #                                             TARGETS="ours rtpengine" MODES="plain srtp" RELAY_THREADS=2
-#                                             P99_LIMIT_MS=5: raise it to find the loss-only capacity on a busy box)
+#                                             P99_LIMIT_MS=5: raise it to find the loss-only capacity on a busy box;
+#                                             RELAY_JVM_OPTS: extra JVM options for our relay, e.g. a JFR recording)
 # Needs: JDK 17, Maven (media module built offline), rtpengine (apt-get install rtpengine-daemon).
 # Everything on 127.0.0.1; relays are stopped on exit.
 set -euo pipefail
@@ -40,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "[build] media module + classpath" >&2
-(cd "$ROOT" && mvn -q -o -Dskip.npm=true -pl media compile dependency:build-classpath \
+(cd "$ROOT" && mvn -q -o -Dskip.npm=true -pl media compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
   -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test >&2)
 CP="$ROOT/media/target/classes:$(cat "$work/cp.txt")"
 LOGBACK="-Dlogback.configurationFile=$HERE/logback.xml"
@@ -60,7 +61,7 @@ PY
 }
 
 start_ours() {
-  java -Xms256m -Xmx1g "$LOGBACK" -cp "$CP" one.webph.media.ng.RelayMain --ng "$OUR_NG" --ports 10000-19999 \
+  java -Xms256m -Xmx1g ${RELAY_JVM_OPTS:-} "$LOGBACK" -cp "$CP" one.webph.media.ng.RelayMain --ng "$OUR_NG" --ports 10000-19999 \
     --public-ip 127.0.0.1 --bind 127.0.0.1 --threads "$RELAY_THREADS" >"$work/ours.log" 2>&1 &
   our_pid=$!; pids+=("$our_pid")
   wait_ng "$OUR_NG"

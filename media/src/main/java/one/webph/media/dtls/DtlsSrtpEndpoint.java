@@ -2,6 +2,7 @@ package one.webph.media.dtls;
 
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * a handshake is in progress, typically well under a second). The event loop feeds received DTLS records with
  * {@link #receive(byte[])}, which only enqueues. After the handshake, records that still arrive (a peer that missed
  * our last flight retransmits its own) are processed by short tasks on the same executor, so BC can resend its
- * final flight; no thread stays parked per call.
+ * final flight; no thread stays parked per call. A server starts its handshake only when the peer's first record
+ * (the ClientHello) arrives, so answered calls whose browser has not spoken yet hold no thread, and every handshake
+ * ends within its timeout, so a peer that goes silent half-way frees its thread too.
  */
 public final class DtlsSrtpEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DtlsSrtpEndpoint.class);
@@ -33,6 +36,7 @@ public final class DtlsSrtpEndpoint implements AutoCloseable {
     private final DtlsCertificate certificate;
     private final Fingerprint expectedPeerFingerprint;
     private final Executor executor;
+    private final int handshakeTimeoutMillis;
     private final QueueDatagramTransport transport;
     private final CompletableFuture<SrtpKeys> result = new CompletableFuture<>();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -46,10 +50,18 @@ public final class DtlsSrtpEndpoint implements AutoCloseable {
      */
     public DtlsSrtpEndpoint(DtlsRole role, DtlsCertificate certificate, Fingerprint expectedPeerFingerprint,
                             Executor executor, java.util.function.Consumer<byte[]> sender) {
+        this(role, certificate, expectedPeerFingerprint, executor,
+                Duration.ofMillis(SrtpTlsPeers.HANDSHAKE_TIMEOUT_MILLIS), sender);
+    }
+
+    /** @param handshakeTimeout the handshake fails when not finished this long after it started */
+    public DtlsSrtpEndpoint(DtlsRole role, DtlsCertificate certificate, Fingerprint expectedPeerFingerprint,
+                            Executor executor, Duration handshakeTimeout, java.util.function.Consumer<byte[]> sender) {
         this.role = role;
         this.certificate = certificate;
         this.expectedPeerFingerprint = expectedPeerFingerprint;
         this.executor = executor;
+        this.handshakeTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, handshakeTimeout.toMillis()));
         this.transport = new QueueDatagramTransport(sender::accept);
     }
 
@@ -79,11 +91,13 @@ public final class DtlsSrtpEndpoint implements AutoCloseable {
         try {
             SrtpKeys keys;
             if (role == DtlsRole.SERVER) {
-                SrtpTlsPeers.Server server = new SrtpTlsPeers.Server(crypto, certificate, expectedPeerFingerprint);
+                SrtpTlsPeers.Server server = new SrtpTlsPeers.Server(crypto, certificate, expectedPeerFingerprint,
+                        handshakeTimeoutMillis);
                 established = new DTLSServerProtocol().accept(server, transport);
                 keys = server.keys;
             } else {
-                SrtpTlsPeers.Client client = new SrtpTlsPeers.Client(crypto, certificate, expectedPeerFingerprint);
+                SrtpTlsPeers.Client client = new SrtpTlsPeers.Client(crypto, certificate, expectedPeerFingerprint,
+                        handshakeTimeoutMillis);
                 established = new DTLSClientProtocol().connect(client, transport);
                 keys = client.keys;
             }
@@ -102,13 +116,18 @@ public final class DtlsSrtpEndpoint implements AutoCloseable {
         }
     }
 
-    /** Called on the event loop for each DTLS record from the peer; never blocks. */
+    /**
+     * Called on the event loop for each DTLS record from the peer; never blocks. The first record starts a server's
+     * handshake (see the class comment).
+     */
     public void receive(byte[] datagram) {
         if (closed || !transport.enqueue(datagram)) {
             return;
         }
         if (established != null) {
             executor.execute(this::drainAfterHandshake);
+        } else if (role == DtlsRole.SERVER) {
+            start();
         }
     }
 

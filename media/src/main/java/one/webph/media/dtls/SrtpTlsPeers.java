@@ -33,7 +33,7 @@ import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 /** BouncyCastle TLS peers configured for DTLS-SRTP (RFC 5764): DTLS 1.2, ECDSA, use_srtp, mutual auth. */
 final class SrtpTlsPeers {
-    /** Stop a handshake whose peer has gone away instead of retransmitting forever. */
+    /** Default bound on a handshake, so one whose peer has gone away stops instead of retransmitting forever. */
     static final int HANDSHAKE_TIMEOUT_MILLIS = 20_000;
 
     private static final int[] CIPHER_SUITES = {
@@ -108,12 +108,14 @@ final class SrtpTlsPeers {
         private final BcTlsCrypto crypto;
         private final DtlsCertificate certificate;
         private final Fingerprint expectedPeer;
+        private final int handshakeTimeoutMillis;
         private int profileId = -1;
         volatile SrtpKeys keys;
 
-        Server(BcTlsCrypto crypto, DtlsCertificate certificate, Fingerprint expectedPeer) {
+        Server(BcTlsCrypto crypto, DtlsCertificate certificate, Fingerprint expectedPeer, int handshakeTimeoutMillis) {
             super(crypto);
             this.crypto = crypto;
+            this.handshakeTimeoutMillis = handshakeTimeoutMillis;
             this.certificate = certificate;
             this.expectedPeer = expectedPeer;
         }
@@ -130,7 +132,7 @@ final class SrtpTlsPeers {
 
         @Override
         public int getHandshakeTimeoutMillis() {
-            return HANDSHAKE_TIMEOUT_MILLIS;
+            return handshakeTimeoutMillis;
         }
 
         @Override
@@ -179,12 +181,14 @@ final class SrtpTlsPeers {
         private final BcTlsCrypto crypto;
         private final DtlsCertificate certificate;
         private final Fingerprint expectedPeer;
+        private final int handshakeTimeoutMillis;
         private int profileId = -1;
         volatile SrtpKeys keys;
 
-        Client(BcTlsCrypto crypto, DtlsCertificate certificate, Fingerprint expectedPeer) {
+        Client(BcTlsCrypto crypto, DtlsCertificate certificate, Fingerprint expectedPeer, int handshakeTimeoutMillis) {
             super(crypto);
             this.crypto = crypto;
+            this.handshakeTimeoutMillis = handshakeTimeoutMillis;
             this.certificate = certificate;
             this.expectedPeer = expectedPeer;
         }
@@ -201,7 +205,7 @@ final class SrtpTlsPeers {
 
         @Override
         public int getHandshakeTimeoutMillis() {
-            return HANDSHAKE_TIMEOUT_MILLIS;
+            return handshakeTimeoutMillis;
         }
 
         @Override

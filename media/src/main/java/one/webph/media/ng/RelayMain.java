@@ -18,7 +18,7 @@ import one.webph.media.relay.RelayConfig;
  * authentication), {@code --ports MIN-MAX} media port range (default 30000-31000), {@code --public-ip ADDRESS}
  * written into SDPs (required), {@code --bind ADDRESS} media sockets' local address (default 0.0.0.0),
  * {@code --timeout SECONDS} media inactivity timeout (default 60), {@code --threads N} event loops (default 2 per
- * core).
+ * core), {@code --dtls-handshakes N} DTLS handshakes run at once (default 64).
  */
 public final class RelayMain {
     private RelayMain() {
@@ -31,7 +31,7 @@ public final class RelayMain {
         } catch (IllegalArgumentException e) {
             System.err.println("relay: " + e.getMessage());
             System.err.println("usage: relay --public-ip ADDRESS [--ng HOST:PORT] [--ports MIN-MAX]"
-                    + " [--bind ADDRESS] [--timeout SECONDS] [--threads N]");
+                    + " [--bind ADDRESS] [--timeout SECONDS] [--threads N] [--dtls-handshakes N]");
             System.exit(2);
             return;
         }
@@ -44,7 +44,8 @@ public final class RelayMain {
                 .portRange(options.minPort, options.maxPort)
                 .bindHost(options.bindHost)
                 .inactivityTimeout(Duration.ofSeconds(options.timeoutSeconds))
-                .endListener((callId, reason) -> System.err.println("relay: call " + callId + " ended: " + reason)));
+                .dtlsThreads(options.dtlsHandshakes)
+                .endListener((callId, reason, last) -> System.err.println("relay: call " + callId + " ended: " + reason)));
         NgServer server = new NgServer(vertx, relay, options.publicIp);
         try {
             server.listen(options.ngHost, options.ngPort).await(10, TimeUnit.SECONDS);
@@ -80,6 +81,7 @@ public final class RelayMain {
         String bindHost = "0.0.0.0";
         int timeoutSeconds = 60;
         int threads;
+        int dtlsHandshakes = 64;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -113,6 +115,7 @@ public final class RelayMain {
                     case "--bind" -> o.bindHost = value;
                     case "--timeout" -> o.timeoutSeconds = positive(value, name);
                     case "--threads" -> o.threads = positive(value, name);
+                    case "--dtls-handshakes" -> o.dtlsHandshakes = positive(value, name);
                     default -> throw new IllegalArgumentException("unknown option " + name);
                 }
             }

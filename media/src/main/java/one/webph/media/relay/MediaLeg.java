@@ -1,9 +1,7 @@
 package one.webph.media.relay;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramSocket;
-import io.vertx.core.net.SocketAddress;
-import java.util.concurrent.atomic.AtomicLong;
+import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
 import one.webph.media.dtls.DtlsRole;
 import one.webph.media.dtls.DtlsSrtpEndpoint;
 import one.webph.media.rtp.RtcpReportBlock;
@@ -13,8 +11,9 @@ import one.webph.media.srtp.SrtpTransformer;
 import one.webph.media.stun.IceLiteAgent;
 
 /**
- * One side of a session: the relay's sockets facing one endpoint and what we know about that endpoint. All fields
- * except the counters are touched only on the session's event loop.
+ * One side of a session: the relay's sockets facing one endpoint and what we know about that endpoint. Every field,
+ * counters included, is written only on the session's event loop (plain fields, no atomics on the packet path);
+ * {@link #statistics()} is read on that loop too.
  */
 final class MediaLeg {
     final String label;
@@ -22,35 +21,37 @@ final class MediaLeg {
     private String advertisedAddress;
 
     // sockets
-    DatagramSocket rtpSocket;
-    DatagramSocket rtcpSocket; // plain legs only
+    RelaySocket rtpSocket;
+    RelaySocket rtcpSocket; // plain legs only
     int rtpPort;
     int rtcpPort;
 
     // peer as described by its SDP (plain legs)
-    SocketAddress sdpRtp;
-    SocketAddress sdpRtcp;
+    InetSocketAddress sdpRtp;
+    InetSocketAddress sdpRtcp;
     // peer as learned from traffic: first packet (plain) or ICE (browser)
-    SocketAddress latchedRtp;
-    SocketAddress latchedRtcp;
+    InetSocketAddress latchedRtp;
+    InetSocketAddress latchedRtcp;
     Direction peerDirection = Direction.SENDRECV;
 
     // browser legs
     IceLiteAgent ice;
     Fingerprint peerFingerprint;
     String peerSetup;
+    /** The browser's last SDP had a BUNDLE group: an answer to it must keep one (RFC 9143 section 7.3). */
+    boolean peerBundles;
     DtlsRole dtlsRole = DtlsRole.SERVER;
     DtlsSrtpEndpoint dtls;
     SrtpTransformer srtp;
 
-    final AtomicLong packetsIn = new AtomicLong();
-    final AtomicLong bytesIn = new AtomicLong();
-    final AtomicLong packetsOut = new AtomicLong();
-    final AtomicLong bytesOut = new AtomicLong();
-    final AtomicLong rtcpIn = new AtomicLong();
-    final AtomicLong rtcpOut = new AtomicLong();
-    final AtomicLong dropped = new AtomicLong();
-    volatile RtcpReportBlock lastReport;
+    long packetsIn;
+    long bytesIn;
+    long packetsOut;
+    long bytesOut;
+    long rtcpIn;
+    long rtcpOut;
+    long dropped;
+    RtcpReportBlock lastReport;
 
     MediaLeg(String label, LegType type) {
         this.label = label;
@@ -86,56 +87,60 @@ final class MediaLeg {
     }
 
     /** Where RTP for this leg's peer goes: the latched address, else (plain only) the SDP address. */
-    SocketAddress rtpTarget() {
+    InetSocketAddress rtpTarget() {
         if (latchedRtp != null) {
             return latchedRtp;
         }
         return type == LegType.PLAIN ? sdpRtp : null;
     }
 
-    SocketAddress rtcpTarget() {
+    InetSocketAddress rtcpTarget() {
         if (type == LegType.BROWSER) {
             return rtpTarget(); // rtcp-mux
         }
         return latchedRtcp != null ? latchedRtcp : sdpRtcp;
     }
 
-    void sendRtp(byte[] packet) {
-        SocketAddress target = rtpTarget();
+    /** Sends RTP (or, on a browser leg, muxed RTCP) to the peer; takes ownership of {@code packet}. */
+    void sendRtp(ByteBuf packet) {
+        InetSocketAddress target = rtpTarget();
         if (target == null || rtpSocket == null) {
-            dropped.incrementAndGet();
+            packet.release();
+            dropped++;
             return;
         }
-        packetsOut.incrementAndGet();
-        bytesOut.addAndGet(packet.length);
-        rtpSocket.send(Buffer.buffer(packet), target.port(), target.hostAddress());
+        packetsOut++;
+        bytesOut += packet.readableBytes();
+        rtpSocket.send(packet, target);
     }
 
-    void sendRtcp(byte[] packet) {
-        SocketAddress target = rtcpTarget();
-        DatagramSocket socket = type == LegType.BROWSER ? rtpSocket : rtcpSocket;
+    /** Sends RTCP to the peer; takes ownership of {@code packet}. */
+    void sendRtcp(ByteBuf packet) {
+        InetSocketAddress target = rtcpTarget();
+        RelaySocket socket = type == LegType.BROWSER ? rtpSocket : rtcpSocket;
         if (target == null || socket == null) {
-            dropped.incrementAndGet();
+            packet.release();
+            dropped++;
             return;
         }
-        rtcpOut.incrementAndGet();
-        bytesOut.addAndGet(packet.length);
-        socket.send(Buffer.buffer(packet), target.port(), target.hostAddress());
+        rtcpOut++;
+        bytesOut += packet.readableBytes();
+        socket.send(packet, target);
     }
 
     /** Sends a non-media datagram (STUN response, DTLS record) from the RTP socket. */
-    void sendRaw(byte[] packet, SocketAddress target) {
+    void sendRaw(byte[] packet, InetSocketAddress target) {
         if (target != null && rtpSocket != null) {
-            rtpSocket.send(Buffer.buffer(packet), target.port(), target.hostAddress());
+            rtpSocket.send(packet, target);
         }
     }
 
     LegStatistics statistics() {
         RtcpReportBlock report = lastReport;
-        SocketAddress peer = rtpTarget();
+        InetSocketAddress peer = rtpTarget();
         return new LegStatistics(label, type, rtpPort, type == LegType.PLAIN ? rtcpPort : null,
-                peer == null ? null : peer.hostAddress() + ":" + peer.port(), packetsIn.get(), bytesIn.get(),
-                packetsOut.get(), bytesOut.get(), rtcpIn.get(), rtcpOut.get(), dropped.get(),
+                peer == null ? null : peer.getAddress().getHostAddress() + ":" + peer.getPort(), packetsIn, bytesIn,
+                packetsOut, bytesOut, rtcpIn, rtcpOut, dropped,
                 report == null ? null : report.fractionLost(), report == null ? null : report.cumulativeLost(),
                 report == null ? null : report.jitter(), srtp != null);
     }

@@ -4,20 +4,27 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import one.webph.media.dtls.DtlsCertificate;
 import one.webph.media.rtp.PortPool;
 import one.webph.media.sdp.Fingerprint;
 import one.webph.media.sdp.SessionDescription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Media relay anchoring every call, with an API shaped like RTPEngine's NG protocol (offer / answer / delete /
@@ -28,12 +35,18 @@ import one.webph.media.sdp.SessionDescription;
  * <p>All methods are non-blocking and may be called from any thread; results complete on the session's event loop.
  */
 public final class MediaRelay implements MediaControl, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MediaRelay.class);
+    /** At most one "DTLS handshakes at the cap" line per this interval, however big the burst. */
+    private static final long CAP_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final Vertx vertx;
     private final RelayConfig config;
     private final PortPool portPool;
     private final DtlsCertificate certificate;
     private final String fingerprintAttribute;
+    private final InetAddress bindAddress;
     private final ThreadPoolExecutor dtlsExecutor;
+    private final AtomicLong lastCapLogNanos = new AtomicLong(System.nanoTime() - CAP_LOG_INTERVAL_NANOS);
     private final Map<String, MediaSession> sessions = new ConcurrentHashMap<>();
     private final long timerId;
     private volatile boolean closed;
@@ -44,6 +57,13 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         this.portPool = new PortPool(config.minPort(), config.maxPort());
         this.certificate = DtlsCertificate.generate();
         this.fingerprintAttribute = certificate.fingerprint().toString();
+        try {
+            // Resolved once here (a host name would block); sockets bind to the address itself.
+            this.bindAddress = InetAddress.getByName(config.bindHost());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("media bind address " + config.bindHost() + " does not resolve", e);
+        }
+        // Threads come and go with the handshakes (core threads time out); up to dtlsThreads at once, then queued.
         AtomicInteger threadNumber = new AtomicInteger();
         this.dtlsExecutor = new ThreadPoolExecutor(config.dtlsThreads(), config.dtlsThreads(), 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -122,15 +142,26 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         return session == null ? Future.succeededFuture() : session.end(null);
     }
 
-    /** Statistics of a session, or null when there is none. */
+    /**
+     * Statistics of a session, or null when there is none. Blocks until the session's event loop computed them
+     * (at most 5 s): for tests and tools, never call it on an event loop; {@link #statistics} does not block.
+     */
     public SessionStatistics query(String callId) {
-        MediaSession session = sessions.get(callId);
-        return session == null ? null : session.statistics();
+        try {
+            return statistics(callId).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while querying " + callId, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("statistics of " + callId + " unavailable", e);
+        }
     }
 
+    /** Statistics of a live session (computed on its event loop), null when there is none. */
     @Override
     public Future<SessionStatistics> statistics(String callId) {
-        return Future.succeededFuture(query(callId));
+        MediaSession session = sessions.get(callId);
+        return session == null ? Future.succeededFuture() : session.statisticsOnContext();
     }
 
     public Set<String> callIds() {
@@ -192,8 +223,24 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         return fingerprintAttribute;
     }
 
-    ExecutorService dtlsExecutor() {
-        return dtlsExecutor;
+    InetAddress bindAddress() {
+        return bindAddress;
+    }
+
+    /** Runs DTLS work of the given call; logs (rate-limited) when every handshake thread is busy. */
+    Executor dtlsExecutor(String callId) {
+        return task -> {
+            if (dtlsExecutor.getActiveCount() >= dtlsExecutor.getMaximumPoolSize()) {
+                long now = System.nanoTime();
+                long last = lastCapLogNanos.get();
+                if (now - last >= CAP_LOG_INTERVAL_NANOS && lastCapLogNanos.compareAndSet(last, now)) {
+                    LOG.warn("DTLS handshakes at the cap of {} at once (MEDIA_DTLS_HANDSHAKES, RelayConfig.dtlsThreads):"
+                            + " call {} and {} other DTLS tasks wait for a free thread", dtlsExecutor.getMaximumPoolSize(), callId,
+                            dtlsExecutor.getQueue().size());
+                }
+            }
+            dtlsExecutor.execute(task);
+        };
     }
 
     void forget(MediaSession session) {

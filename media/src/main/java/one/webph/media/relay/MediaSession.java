@@ -2,11 +2,11 @@ package one.webph.media.relay;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.datagram.DatagramPacket;
-import io.vertx.core.datagram.DatagramSocket;
-import io.vertx.core.datagram.DatagramSocketOptions;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.util.NetUtil;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One call anchored in the relay: two legs and the forwarding between them. Every method that touches state runs on
  * the session's own Vert.x event-loop context (sockets are created on it, so packet handlers run there too), which
- * is why no locks are needed; counters read by {@link #statistics()} are atomics.
+ * is why no locks are needed. {@link #statistics()} is read on that context too ({@link #statisticsOnContext()}).
+ *
+ * <p>Packet path (per datagram, the relay's capacity): Netty's pooled buffer is forwarded as is between plain or
+ * passthrough legs (retained, never copied); only SRTP termination, STUN and DTLS work on byte arrays.
  */
 final class MediaSession {
     private static final Logger LOG = LoggerFactory.getLogger(MediaSession.class);
@@ -50,7 +53,8 @@ final class MediaSession {
     final MediaLeg callee;
     final RelayMode mode;
     private final Instant created = Instant.now();
-    private volatile long lastActivityMillis = System.currentTimeMillis();
+    /** Written per packet on the session's loop; read there by the timeout check. */
+    private long lastActivityMillis = System.currentTimeMillis();
     /** An answer (183 or 200) was applied: until then the call rings and silence is expected. */
     private volatile boolean answered;
     private volatile boolean ended;
@@ -122,9 +126,10 @@ final class MediaSession {
             return Future.failedFuture(new IllegalStateException("no free media port in "
                     + relay.portPool().minPort() + "-" + relay.portPool().maxPort()));
         }
-        Future<DatagramSocket> rtp = bind(port, packet -> onRtpPacket(leg, packet));
-        Future<DatagramSocket> rtcp = pair ? bind(port + 1, packet -> onRtcpPacket(leg, packet))
-                : Future.succeededFuture(null);
+        Future<RelaySocket> rtp = RelaySocket.bind(context, relay.bindAddress(), port,
+                (data, sender) -> onRtpPacket(leg, data, sender));
+        Future<RelaySocket> rtcp = pair ? RelaySocket.bind(context, relay.bindAddress(), port + 1,
+                (data, sender) -> onRtcpPacket(leg, data, sender)) : Future.succeededFuture(null);
         return Future.join(rtp, rtcp).transform(ar -> {
             if (ar.succeeded() && !ended) {
                 leg.rtpSocket = rtp.result();
@@ -140,10 +145,10 @@ final class MediaSession {
             // Close whatever did bind, give the numbers back and move on to the next port.
             List<Future<Void>> closing = new ArrayList<>();
             if (rtp.succeeded()) {
-                closing.add(rtp.result().close());
+                closing.add(rtp.result().close(context));
             }
             if (rtcp.succeeded() && rtcp.result() != null) {
-                closing.add(rtcp.result().close());
+                closing.add(rtcp.result().close(context));
             }
             return Future.join(closing).transform(x -> {
                 relay.portPool().release(port);
@@ -158,13 +163,6 @@ final class MediaSession {
                 return bindLeg(leg, attemptsLeft - 1);
             });
         });
-    }
-
-    private Future<DatagramSocket> bind(int port, io.vertx.core.Handler<DatagramPacket> handler) {
-        DatagramSocket socket = relay.vertx().createDatagramSocket(new DatagramSocketOptions());
-        socket.handler(handler);
-        socket.exceptionHandler(e -> LOG.debug("media socket error on port {}: {}", port, e.toString()));
-        return socket.listen(port, relay.config().bindHost());
     }
 
     // ---------------------------------------------------------------- offer / answer
@@ -233,11 +231,11 @@ final class MediaSession {
             String host = c.host();
             // RFC 3264 8.4: a c= of 0.0.0.0 (old-style hold) or port 0 means "send nothing".
             boolean noMedia = audio.port() == 0 || host.equals("0.0.0.0") || host.equals("::");
-            SocketAddress rtp = noMedia ? null : SocketAddress.inetSocketAddress(audio.port(), host);
+            InetSocketAddress rtp = noMedia ? null : numericAddress(host, audio.port());
             Integer rtcpPort = audio.rtcpPort();
             String rtcpHost = audio.rtcpAddress() != null ? audio.rtcpAddress() : host;
-            SocketAddress rtcp = noMedia ? null : SocketAddress.inetSocketAddress(
-                    rtcpPort != null ? rtcpPort : audio.port() + 1, rtcpHost);
+            InetSocketAddress rtcp = noMedia ? null : numericAddress(rtcpHost,
+                    rtcpPort != null ? rtcpPort : audio.port() + 1);
             if (leg.sdpRtp != null && !leg.sdpRtp.equals(rtp)) {
                 // The phone moved its media (re-INVITE): learn its source again.
                 leg.latchedRtp = null;
@@ -266,6 +264,7 @@ final class MediaSession {
         }
         leg.peerFingerprint = fingerprint;
         leg.peerSetup = sdp.attributeFor(audio, "setup");
+        leg.peerBundles = sdp.attributes("group").stream().anyMatch(g -> g.startsWith("BUNDLE"));
         if (!isOffer && !passthrough()) {
             // The browser answered our actpass offer: active -> we are server, passive -> we are client.
             if ("actpass".equals(leg.peerSetup)) {
@@ -296,7 +295,7 @@ final class MediaSession {
         }
         DtlsSrtpEndpoint[] holder = new DtlsSrtpEndpoint[1];
         DtlsSrtpEndpoint endpoint = new DtlsSrtpEndpoint(leg.dtlsRole, relay.certificate(), leg.peerFingerprint,
-                relay.dtlsExecutor(), bytes -> context.runOnContext(v -> {
+                relay.dtlsExecutor(callId), relay.config().dtlsHandshakeTimeout(), bytes -> context.runOnContext(v -> {
                     if (leg.dtls == holder[0]) {
                         leg.sendRaw(bytes, leg.latchedRtp);
                     }
@@ -319,51 +318,52 @@ final class MediaSession {
         while (!early.isEmpty()) {
             endpoint.receive(early.poll());
         }
-        // As client we need to know where to send the ClientHello: wait for the first valid ICE check.
-        if (leg.dtlsRole == DtlsRole.SERVER || leg.latchedRtp != null) {
+        // As server the endpoint starts by itself on the peer's ClientHello (no thread waits for a silent peer);
+        // as client we need to know where to send the ClientHello: wait for the first valid ICE check.
+        if (leg.dtlsRole == DtlsRole.CLIENT && leg.latchedRtp != null) {
             endpoint.start();
         }
     }
 
     // ---------------------------------------------------------------- packets
 
-    private void onRtpPacket(MediaLeg leg, DatagramPacket packet) {
+    private void onRtpPacket(MediaLeg leg, ByteBuf data, InetSocketAddress source) {
         if (ended) {
             return;
         }
-        byte[] data = packet.data().getBytes();
-        SocketAddress source = packet.sender();
-        switch (PacketKind.classify(data, 0, data.length)) {
-            case STUN -> onStun(leg, data, source);
-            case DTLS -> onDtls(leg, data, source);
+        int length = data.readableBytes();
+        int start = data.readerIndex();
+        PacketKind kind = PacketKind.classify(length, length < 1 ? -1 : data.getUnsignedByte(start),
+                length < 2 ? -1 : data.getUnsignedByte(start + 1));
+        switch (kind) {
+            case STUN -> onStun(leg, ByteBufUtil.getBytes(data), source);
+            case DTLS -> onDtls(leg, ByteBufUtil.getBytes(data));
             case RTP -> onMedia(leg, data, source, false);
             case RTCP -> onMedia(leg, data, source, true);
-            default -> leg.dropped.incrementAndGet();
+            default -> leg.dropped++;
         }
     }
 
-    private void onRtcpPacket(MediaLeg leg, DatagramPacket packet) {
+    private void onRtcpPacket(MediaLeg leg, ByteBuf data, InetSocketAddress source) {
         if (ended) {
             return;
         }
-        byte[] data = packet.data().getBytes();
-        if (PacketKind.classify(data, 0, data.length) == PacketKind.RTCP) {
-            onMedia(leg, data, packet.sender(), true);
+        int length = data.readableBytes();
+        int start = data.readerIndex();
+        if (length >= 2 && PacketKind.classify(length, data.getUnsignedByte(start), data.getUnsignedByte(start + 1))
+                == PacketKind.RTCP) {
+            onMedia(leg, data, source, true);
         } else {
-            leg.dropped.incrementAndGet();
+            leg.dropped++;
         }
     }
 
-    private void onStun(MediaLeg leg, byte[] data, SocketAddress source) {
+    private void onStun(MediaLeg leg, byte[] data, InetSocketAddress source) {
         if (leg.ice == null) {
-            leg.dropped.incrementAndGet();
+            leg.dropped++;
             return;
         }
-        InetSocketAddress from = toInet(source);
-        if (from == null) {
-            return;
-        }
-        IceLiteAgent.CheckResult result = leg.ice.handle(data, 0, data.length, from);
+        IceLiteAgent.CheckResult result = leg.ice.handle(data, 0, data.length, source);
         if (result.response() != null) {
             leg.sendRaw(result.response(), source);
         }
@@ -379,16 +379,16 @@ final class MediaSession {
         }
     }
 
-    private void onDtls(MediaLeg leg, byte[] data, SocketAddress source) {
+    private void onDtls(MediaLeg leg, byte[] data) {
         if (leg.type() != LegType.BROWSER) {
-            leg.dropped.incrementAndGet();
+            leg.dropped++;
             return;
         }
         touch();
         if (passthrough()) {
             MediaLeg other = other(leg);
             if (other.latchedRtp == null) {
-                other.dropped.incrementAndGet();
+                other.dropped++;
             } else {
                 other.sendRaw(data, other.latchedRtp); // end-to-end DTLS: bytes unchanged
             }
@@ -404,11 +404,16 @@ final class MediaSession {
         }
     }
 
-    private void onMedia(MediaLeg leg, byte[] data, SocketAddress source, boolean rtcp) {
+    /**
+     * Forwards one RTP or RTCP packet from {@code leg}'s peer to the other leg's peer. {@code data} belongs to the
+     * socket (released after this returns): it is retained when forwarded unchanged, copied only where SRTP is
+     * terminated.
+     */
+    private void onMedia(MediaLeg leg, ByteBuf data, InetSocketAddress source, boolean rtcp) {
         if (leg.type() == LegType.BROWSER) {
             // Media is accepted only from the address ICE verified (RFC 7675 consent).
             if (leg.latchedRtp == null || !leg.latchedRtp.equals(source)) {
-                leg.dropped.incrementAndGet();
+                leg.dropped++;
                 return;
             }
         } else if (rtcp) {
@@ -419,49 +424,68 @@ final class MediaSession {
             leg.latchedRtp = source; // symmetric RTP: answer to where the phone really sends from
         }
         touch();
+        int length = data.readableBytes();
         if (rtcp) {
-            leg.rtcpIn.incrementAndGet();
+            leg.rtcpIn++;
         } else {
-            leg.packetsIn.incrementAndGet();
+            leg.packetsIn++;
         }
-        leg.bytesIn.addAndGet(data.length);
+        leg.bytesIn += length;
 
-        byte[] plain = data;
-        boolean terminated = leg.type() == LegType.BROWSER && !passthrough();
-        if (terminated) {
-            if (leg.srtp == null) {
-                leg.dropped.incrementAndGet();
-                return;
-            }
-            plain = rtcp ? leg.srtp.unprotectRtcp(data, 0, data.length) : leg.srtp.unprotectRtp(data, 0, data.length);
-            if (plain == null) {
-                leg.dropped.incrementAndGet();
-                return;
-            }
-        }
-        if (rtcp && (terminated || leg.type() == LegType.PLAIN)) {
-            List<RtcpReportBlock> blocks = RtcpParser.reportBlocks(plain, 0, plain.length);
-            if (!blocks.isEmpty()) {
-                leg.lastReport = blocks.get(blocks.size() - 1);
-            }
-        }
         MediaLeg other = other(leg);
+        boolean decrypt = leg.type() == LegType.BROWSER && !passthrough();
+        boolean encrypt = other.type() == LegType.BROWSER && !passthrough();
+        if (!decrypt && !encrypt) {
+            // Plain to plain or browser to browser (SRTP passes through): the same bytes go out.
+            if (rtcp && leg.type() == LegType.PLAIN) {
+                keepReport(leg, ByteBufUtil.getBytes(data));
+            }
+            if (rtcp) {
+                other.sendRtcp(data.retain());
+            } else {
+                other.sendRtp(data.retain());
+            }
+            return;
+        }
+        byte[] plain = ByteBufUtil.getBytes(data);
+        if (decrypt) {
+            if (leg.srtp == null) {
+                leg.dropped++;
+                return;
+            }
+            plain = rtcp ? leg.srtp.unprotectRtcp(plain, 0, length) : leg.srtp.unprotectRtp(plain, 0, length);
+            if (plain == null) {
+                leg.dropped++;
+                return;
+            }
+        }
+        if (rtcp) {
+            keepReport(leg, plain);
+        }
         byte[] out = plain;
-        if (other.type() == LegType.BROWSER && !passthrough()) {
+        if (encrypt) {
             if (other.srtp == null) {
-                other.dropped.incrementAndGet();
+                other.dropped++;
                 return;
             }
             out = rtcp ? other.srtp.protectRtcp(plain, 0, plain.length) : other.srtp.protectRtp(plain, 0, plain.length);
             if (out == null) {
-                other.dropped.incrementAndGet();
+                other.dropped++;
                 return;
             }
         }
         if (rtcp) {
-            other.sendRtcp(out);
+            other.sendRtcp(Unpooled.wrappedBuffer(out));
         } else {
-            other.sendRtp(out);
+            other.sendRtp(Unpooled.wrappedBuffer(out));
+        }
+    }
+
+    /** Keeps the last RTCP report block a leg's peer sent (loss, jitter for the call's statistics). */
+    private static void keepReport(MediaLeg leg, byte[] plainRtcp) {
+        List<RtcpReportBlock> blocks = RtcpParser.reportBlocks(plainRtcp, 0, plainRtcp.length);
+        if (!blocks.isEmpty()) {
+            leg.lastReport = blocks.get(blocks.size() - 1);
         }
     }
 
@@ -473,12 +497,19 @@ final class MediaSession {
         lastActivityMillis = System.currentTimeMillis();
     }
 
-    private static InetSocketAddress toInet(SocketAddress address) {
+    /**
+     * The peer address of an SDP c= line. Only IP literals: a host name would need a DNS lookup, which must not
+     * block the event loop, and phones put their address there anyway.
+     */
+    private static InetSocketAddress numericAddress(String host, int port) {
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
+        if (ip == null) {
+            throw new SdpParseException("SDP connection address is not an IP address: " + host);
+        }
         try {
-            // hostAddress() is numeric, so this does not resolve anything.
-            return new InetSocketAddress(InetAddress.getByName(address.hostAddress()), address.port());
+            return new InetSocketAddress(InetAddress.getByAddress(ip), port);
         } catch (UnknownHostException e) {
-            return null;
+            throw new SdpParseException("bad SDP connection address " + host);
         }
     }
 
@@ -523,6 +554,7 @@ final class MediaSession {
                 return;
             }
             ended = true;
+            SessionStatistics last = statistics();
             relay.forget(this);
             for (MediaLeg leg : new MediaLeg[] {caller, callee}) {
                 resetDtls(leg);
@@ -532,10 +564,10 @@ final class MediaSession {
             List<Future<Void>> closing = new ArrayList<>();
             for (MediaLeg leg : new MediaLeg[] {caller, callee}) {
                 if (leg.rtpSocket != null) {
-                    closing.add(leg.rtpSocket.close());
+                    closing.add(leg.rtpSocket.close(context));
                 }
                 if (leg.rtcpSocket != null) {
-                    closing.add(leg.rtcpSocket.close());
+                    closing.add(leg.rtcpSocket.close(context));
                 }
             }
             Future.join(closing).onComplete(x -> {
@@ -548,7 +580,7 @@ final class MediaSession {
             if (reason != null) {
                 LOG.info("call {}: media session ended: {}", callId, reason);
                 try {
-                    relay.config().endListener().sessionEnded(callId, reason);
+                    relay.config().endListener().sessionEnded(callId, reason, last);
                 } catch (RuntimeException e) {
                     LOG.warn("session end listener failed for call {}", callId, e);
                 }
@@ -557,7 +589,14 @@ final class MediaSession {
         return done.future();
     }
 
-    SessionStatistics statistics() {
+    /** The statistics, computed on the session's loop (the counters are plain fields written there). */
+    Future<SessionStatistics> statisticsOnContext() {
+        Promise<SessionStatistics> result = Promise.promise();
+        context.runOnContext(v -> result.complete(statistics()));
+        return result.future();
+    }
+
+    private SessionStatistics statistics() {
         return new SessionStatistics(callId, fromTag, toTag, mode, onHold(), created,
                 Instant.ofEpochMilli(lastActivityMillis), caller.statistics(), callee.statistics());
     }

@@ -10,8 +10,9 @@ public final class RelayConfig {
     private Duration inactivityTimeout = Duration.ofSeconds(60);
     private Duration holdInactivityTimeout = Duration.ofSeconds(3600);
     private Duration checkInterval = Duration.ofSeconds(1);
-    private int dtlsThreads = 8;
-    private SessionEndListener endListener = (callId, reason) -> { };
+    private int dtlsThreads = 64;
+    private Duration dtlsHandshakeTimeout = Duration.ofSeconds(20);
+    private SessionEndListener endListener = (callId, reason, finalStatistics) -> { };
 
     public RelayConfig portRange(int min, int max) {
         this.minPort = min;
@@ -42,9 +43,25 @@ public final class RelayConfig {
         return this;
     }
 
-    /** Threads for blocking DTLS handshakes (shared by all sessions). */
+    /**
+     * Most DTLS handshakes run at once (shared by all sessions): BouncyCastle's handshake holds a thread from the
+     * peer's first record to the end, so this is also the most threads the handshakes use. More handshakes wait
+     * for a free thread (logged); their peers retransmit meanwhile.
+     */
     public RelayConfig dtlsThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("dtlsThreads must be at least 1: " + n);
+        }
         this.dtlsThreads = n;
+        return this;
+    }
+
+    /** A DTLS handshake not finished after this fails (DTLS_FAILED), freeing its thread from a silent peer. */
+    public RelayConfig dtlsHandshakeTimeout(Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("dtlsHandshakeTimeout must be positive: " + d);
+        }
+        this.dtlsHandshakeTimeout = d;
         return this;
     }
 
@@ -79,6 +96,10 @@ public final class RelayConfig {
 
     public int dtlsThreads() {
         return dtlsThreads;
+    }
+
+    public Duration dtlsHandshakeTimeout() {
+        return dtlsHandshakeTimeout;
     }
 
     public SessionEndListener endListener() {

@@ -114,9 +114,11 @@ final class SdpRewriter {
         }
         if (out.type() == LegType.BROWSER) {
             sdp.setAttribute("ice-lite", null);
-            // Only the audio section is bundled (the others are rejected).
-            if (sdp.attribute("group") != null) {
-                sdp.removeAttributes("group");
+            sdp.removeAttributes("group");
+            if (isOffer || out.peerBundles) {
+                // RFC 9143: only the audio section is bundled (the others are rejected). A browser that offered
+                // BUNDLE (the app uses max-bundle) refuses an answer without the group ("Answer cannot remove m=
+                // section with mid='0' from already-established BUNDLE group"), and a phone's SDP has none.
                 sdp.addAttribute("group", "BUNDLE " + audio.mid());
             }
         }

@@ -6,5 +6,9 @@ package one.webph.media.relay;
  */
 @FunctionalInterface
 public interface SessionEndListener {
-    void sessionEnded(String callId, EndReason reason);
+    /**
+     * @param finalStatistics the session's figures at its end (the relay no longer knows the session afterwards,
+     *                        so this is the only chance to keep them with the call)
+     */
+    void sessionEnded(String callId, EndReason reason, SessionStatistics finalStatistics);
 }

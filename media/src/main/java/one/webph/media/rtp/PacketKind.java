@@ -8,7 +8,18 @@ public enum PacketKind {
         if (length < 1) {
             return UNKNOWN;
         }
-        int b = data[offset] & 0xFF;
+        return classify(length, data[offset] & 0xFF, length < 2 ? -1 : data[offset + 1] & 0xFF);
+    }
+
+    /**
+     * Same, from the first two bytes (unsigned; {@code secondByte} is ignored unless {@code length >= 2}), so a
+     * caller holding the datagram in another kind of buffer need not copy it.
+     */
+    public static PacketKind classify(int length, int firstByte, int secondByte) {
+        if (length < 1) {
+            return UNKNOWN;
+        }
+        int b = firstByte;
         if (b <= 3) {
             return STUN;
         }
@@ -26,8 +37,7 @@ public enum PacketKind {
                 return UNKNOWN;
             }
             // RFC 5761 section 4: RTCP packet types 192-223 cannot be RTP payload types 64-95 with the marker bit.
-            int pt = data[offset + 1] & 0xFF;
-            return pt >= 192 && pt <= 223 ? RTCP : RTP;
+            return secondByte >= 192 && secondByte <= 223 ? RTCP : RTP;
         }
         return UNKNOWN;
     }

@@ -44,7 +44,7 @@ class MediaRelayTest {
         return new MediaRelay(vertx, new RelayConfig().portRange(min, max).bindHost(IP)
                 .inactivityTimeout(inactivity).holdInactivityTimeout(inactivity.multipliedBy(10))
                 .checkInterval(Duration.ofMillis(100))
-                .endListener((callId, reason) -> ended.add(callId + ":" + reason)));
+                .endListener((callId, reason, last) -> ended.add(callId + ":" + reason)));
     }
 
     @AfterEach

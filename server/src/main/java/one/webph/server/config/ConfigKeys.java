@@ -52,6 +52,10 @@ public final class ConfigKeys {
       v -> Parsers.integer(v, 5, 86400),
       "MEDIA_TIMEOUT_SECONDS while a call is on hold (sendonly/recvonly/inactive), when silence is expected.")
       .build();
+  public static final ConfigKey<Integer> MEDIA_DTLS_HANDSHAKES = define("MEDIA_DTLS_HANDSHAKES", "64",
+      v -> Parsers.integer(v, 1, 4096),
+      "Most DTLS handshakes the media relay runs at once (one thread each while it lasts); more wait, with a log line.")
+      .build();
   public static final ConfigKey<String> MEDIA_NG = define("MEDIA_NG", null,
       one.webph.server.media.MediaConfigParsers::ngAddress,
       "host:port of an external relay's NG control socket (webphone relay or rtpengine --listen-ng); unset = the in-process relay on MEDIA_PORTS.")

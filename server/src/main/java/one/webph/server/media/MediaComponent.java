@@ -63,10 +63,11 @@ public final class MediaComponent implements Component {
           .bindHost(settings.bindHost())
           .inactivityTimeout(settings.inactivityTimeout())
           .holdInactivityTimeout(settings.holdTimeout())
-          .endListener((callId, reason) -> {
+          .dtlsThreads(settings.dtlsHandshakes())
+          .endListener((callId, reason, finalStatistics) -> {
             RelayMediaAnchor a = anchor;
             if (a != null) {
-              a.relayEnded(callId, reason);
+              a.relayEnded(callId, reason, finalStatistics);
             }
           }));
       control = relay;

@@ -17,9 +17,10 @@ import one.webph.server.config.PortRange;
  * @param inactivityTimeout  MEDIA_TIMEOUT_SECONDS
  * @param holdTimeout        MEDIA_HOLD_TIMEOUT_SECONDS
  * @param ngAddress          MEDIA_NG ({@code host:port}) or null for the in-process relay
+ * @param dtlsHandshakes     MEDIA_DTLS_HANDSHAKES: DTLS handshakes the in-process relay runs at once
  */
 public record MediaSettings(PortRange ports, String bindHost, String advertisedAddress, boolean advertisedIsGuess,
-    Duration inactivityTimeout, Duration holdTimeout, String ngAddress) {
+    Duration inactivityTimeout, Duration holdTimeout, String ngAddress, int dtlsHandshakes) {
 
   /** The in-process relay's port pool cannot use privileged ports (it is meant to run unprivileged). */
   static final int LOWEST_MEDIA_PORT = 1024;
@@ -37,7 +38,8 @@ public record MediaSettings(PortRange ports, String bindHost, String advertisedA
     boolean guess = config.publicIp().isEmpty() && wildcard;
     return new MediaSettings(ports, bind, advertised, guess,
         Duration.ofSeconds(config.get(ConfigKeys.MEDIA_TIMEOUT_SECONDS)),
-        Duration.ofSeconds(config.get(ConfigKeys.MEDIA_HOLD_TIMEOUT_SECONDS)), ng);
+        Duration.ofSeconds(config.get(ConfigKeys.MEDIA_HOLD_TIMEOUT_SECONDS)), ng,
+        config.get(ConfigKeys.MEDIA_DTLS_HANDSHAKES));
   }
 
   static boolean isWildcard(String address) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,6 +58,10 @@ public final class RelayMediaAnchor implements MediaAnchor {
   private static final Logger log = LoggerFactory.getLogger(RelayMediaAnchor.class);
   /** To tag given to the relay for the callee side of every session. */
   static final String CALLEE_TAG = "webphone-callee";
+  /** How long an ended call's final media statistics stay available to {@link #statistics} (call records). */
+  static final Duration ENDED_STATISTICS_RETENTION = Duration.ofMinutes(2);
+  /** Bound on ended calls remembered, whatever their age (a burst of short calls cannot grow memory). */
+  static final int ENDED_STATISTICS_MAX = 10_000;
 
   private final Vertx vertx;
   private final MediaControl control;
@@ -66,7 +71,13 @@ public final class RelayMediaAnchor implements MediaAnchor {
   private final Map<String, CallMedia> calls = new ConcurrentHashMap<>();
   private final Map<String, CallMedia> byRelayId = new ConcurrentHashMap<>();
   private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
+  /** Final statistics of ended calls by Call-ID, oldest first; guarded by its own monitor. */
+  private final LinkedHashMap<String, EndedCall> endedCalls = new LinkedHashMap<>();
   private long checkTimer = -1;
+
+  /** What is kept of an ended call: its media statistics (may still be arriving from the relay). */
+  private record EndedCall(Future<SessionStatistics> statistics, long expiresAtNanos) {
+  }
 
   /** A relay session: one callee kind of one call. */
   private static final class RelaySession {
@@ -78,6 +89,8 @@ public final class RelayMediaAnchor implements MediaAnchor {
     Future<byte[]> offerResult;
     boolean established;
     boolean answered;
+    /** The last statistics polled (NG relay): what remains when the relay drops the session without telling us. */
+    volatile SessionStatistics lastPolled;
 
     RelaySession(String relayId, Peer calleeKind) {
       this.relayId = relayId;
@@ -245,10 +258,8 @@ public final class RelayMediaAnchor implements MediaAnchor {
     String fromTag = offerFromCaller ? call.callerTag : CALLEE_TAG;
     String toTag = offerFromCaller ? CALLEE_TAG : call.callerTag;
     RelaySession s = session;
-    Peer answerRecipient = leg.to();
     return onCallerContext(control.answer(s.relayId, fromTag, toTag, text(sdp),
         LegOptions.sameAsSdp(advertisedAddress)), "answer")
-        .map(answer -> answerRecipient == Peer.BROWSER ? withBundleGroup(answer) : answer)
         .transform(ar -> {
           if (ar.failed()) {
             MediaAnchorException failure = classify("answer", call.callId, ar.cause());
@@ -263,32 +274,90 @@ public final class RelayMediaAnchor implements MediaAnchor {
         });
   }
 
+  /**
+   * The call ended (BYE, CANCEL, failure): its final statistics are fetched and kept (see {@link #statistics}),
+   * then its relay sessions are deleted.
+   */
   @Override
   public void release(String callId) {
     CallMedia call = calls.remove(callId);
-    if (call != null) {
-      for (String relayId : forget(call)) {
-        deleteQuietly(relayId);
+    if (call == null) {
+      return;
+    }
+    String mediaRelayId = mediaRelayId(call);
+    List<String> relayIds = forget(call);
+    if (mediaRelayId == null) {
+      relayIds.forEach(this::deleteQuietly);
+      return;
+    }
+    // Asked before the delete, which ends the session: a relay forgets a deleted session's figures.
+    Future<SessionStatistics> last = control.statistics(mediaRelayId).recover(e -> {
+      log.debug("call {}: final media statistics unavailable: {}", callId, e.toString());
+      return Future.succeededFuture(null);
+    });
+    rememberEnded(callId, last);
+    last.onComplete(ar -> relayIds.forEach(this::deleteQuietly));
+  }
+
+  /**
+   * Statistics of the call's media (the answered session, else the first): live while the call lasts, then the
+   * final figures for {@link #ENDED_STATISTICS_RETENTION} after it ended (released by the proxy or ended by the
+   * relay); null when nothing is or was anchored.
+   */
+  public Future<SessionStatistics> statistics(String callId) {
+    CallMedia call = calls.get(callId);
+    String relayId = call == null ? null : mediaRelayId(call);
+    if (relayId != null) {
+      return onCallerContext(control.statistics(relayId), "report statistics");
+    }
+    Future<SessionStatistics> ended = endedStatistics(callId);
+    return ended == null ? Future.succeededFuture(null) : onCallerContext(ended, "report statistics");
+  }
+
+  /** The relay session carrying the call's media: the answered one, else the first; null when none. */
+  private static String mediaRelayId(CallMedia call) {
+    synchronized (call) {
+      RelaySession s = call.answered != null ? call.sessions.get(call.answered)
+          : call.sessions.values().stream().findFirst().orElse(null);
+      return s == null ? null : s.relayId;
+    }
+  }
+
+  private void rememberEnded(String callId, Future<SessionStatistics> statistics) {
+    long now = System.nanoTime();
+    synchronized (endedCalls) {
+      endedCalls.remove(callId); // re-inserted last: the map stays in expiry order
+      endedCalls.put(callId, new EndedCall(statistics, now + ENDED_STATISTICS_RETENTION.toNanos()));
+      var oldest = endedCalls.entrySet().iterator();
+      while (oldest.hasNext()) {
+        var entry = oldest.next();
+        if (endedCalls.size() <= ENDED_STATISTICS_MAX && entry.getValue().expiresAtNanos() - now > 0) {
+          break;
+        }
+        oldest.remove();
       }
     }
   }
 
-  /** Statistics of the call's media (the answered session, else the first), or null when nothing is anchored. */
-  public Future<SessionStatistics> statistics(String callId) {
-    CallMedia call = calls.get(callId);
-    String relayId;
-    if (call == null) {
-      return Future.succeededFuture(null);
-    }
-    synchronized (call) {
-      RelaySession s = call.answered != null ? call.sessions.get(call.answered)
-          : call.sessions.values().stream().findFirst().orElse(null);
-      if (s == null) {
-        return Future.succeededFuture(null);
+  private Future<SessionStatistics> endedStatistics(String callId) {
+    synchronized (endedCalls) {
+      EndedCall ended = endedCalls.get(callId);
+      if (ended == null) {
+        return null;
       }
-      relayId = s.relayId;
+      if (ended.expiresAtNanos() - System.nanoTime() <= 0) {
+        endedCalls.remove(callId);
+        return null;
+      }
+      return ended.statistics();
     }
-    return onCallerContext(control.statistics(relayId), "report statistics");
+  }
+
+  /** Ended calls whose statistics are still kept (tests). */
+  int endedCallCount() {
+    synchronized (endedCalls) {
+      return endedCalls.size();
+    }
   }
 
   /** Calls with anchored media right now. */
@@ -305,10 +374,11 @@ public final class RelayMediaAnchor implements MediaAnchor {
 
   /**
    * The relay ended a session by itself (its {@code SessionEndListener}). A session that carried the call's
-   * media (the answered one, or the only one) ends the call; a losing fork's session just goes away. The relay
-   * closing (server shutdown) is not reported: the SIP side is stopping too.
+   * media (the answered one, or the only one) ends the call, and its final statistics are kept for
+   * {@link #statistics}; a losing fork's session just goes away. The relay closing (server shutdown) is not
+   * reported: the SIP side is stopping too.
    */
-  public void relayEnded(String relayId, EndReason reason) {
+  public void relayEnded(String relayId, EndReason reason, SessionStatistics finalStatistics) {
     CallMedia call = byRelayId.get(relayId);
     if (call == null) {
       return;
@@ -327,6 +397,7 @@ public final class RelayMediaAnchor implements MediaAnchor {
         return;
       }
     }
+    rememberEnded(call.callId, Future.succeededFuture(finalStatistics));
     endCall(call, reason.name().toLowerCase(java.util.Locale.ROOT), reason != EndReason.RELAY_CLOSED);
   }
 
@@ -346,7 +417,9 @@ public final class RelayMediaAnchor implements MediaAnchor {
       String relayId = session.relayId;
       control.statistics(relayId).onSuccess(stats -> {
         if (stats == null) {
-          relayEnded(relayId, EndReason.INACTIVITY);
+          relayEnded(relayId, EndReason.INACTIVITY, session.lastPolled);
+        } else {
+          session.lastPolled = stats;
         }
       }).onFailure(e -> log.debug("call {}: media statistics unavailable: {}", call.callId, e.toString()));
     }
@@ -430,24 +503,6 @@ public final class RelayMediaAnchor implements MediaAnchor {
         || (error instanceof NgException ng && !ng.isTimeout());
     return new MediaAnchorException(badSdp ? 488 : 503, "media relay refused the " + operation + " of call "
         + callId + ": " + (error.getMessage() != null ? error.getMessage() : error.toString()), error);
-  }
-
-  /**
-   * Adds {@code a=group:BUNDLE <mid>} to a WebRTC SDP for a browser that lacks it. The app offers with
-   * bundlePolicy max-bundle, and Chromium refuses an answer without the BUNDLE group ("Answer cannot remove m=
-   * section with mid='0' from already-established BUNDLE group"); the relay's rewrite of a phone's answer has
-   * the mid but not the group. One audio section: the group is just its mid (RFC 9143).
-   */
-  static String withBundleGroup(String sdp) {
-    if (!sdp.contains("a=ice-ufrag:") || sdp.contains("a=group:BUNDLE")) {
-      return sdp;
-    }
-    java.util.regex.Matcher mid = java.util.regex.Pattern.compile("(?m)^a=mid:(\\S+)\r?$").matcher(sdp);
-    int media = sdp.startsWith("m=") ? 0 : sdp.indexOf("\nm=") + 1;
-    if (!mid.find() || media <= 0) {
-      return sdp;
-    }
-    return sdp.substring(0, media) + "a=group:BUNDLE " + mid.group(1) + "\r\n" + sdp.substring(media);
   }
 
   /** SDP is UTF-8 text (RFC 8866 section 5). */

@@ -7,6 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import one.webph.media.relay.MediaRelay;
 import one.webph.media.relay.RelayConfig;
+import one.webph.media.relay.SessionStatistics;
 import one.webph.media.sdp.Candidate;
 import one.webph.media.sdp.Direction;
 import one.webph.media.sdp.MediaDescription;
@@ -47,7 +52,7 @@ class RelayMediaAnchorTest {
     relay = new MediaRelay(vertx, new RelayConfig().portRange(MIN_PORT, MAX_PORT).bindHost(ADDRESS)
         .inactivityTimeout(Duration.ofSeconds(1)).holdInactivityTimeout(Duration.ofSeconds(30))
         .checkInterval(Duration.ofMillis(200))
-        .endListener((callId, reason) -> anchor.relayEnded(callId, reason)));
+        .endListener((callId, reason, last) -> anchor.relayEnded(callId, reason, last)));
     anchor = new RelayMediaAnchor(vertx, relay, ADDRESS, Duration.ofSeconds(5), Duration.ofMillis(200));
   }
 
@@ -134,7 +139,8 @@ class RelayMediaAnchorTest {
     anchor.release("call-bp");
     waitUntil(() -> relay.portsInUse() == 0, "the relay freed every port");
     assertThat(anchor.callCount()).isZero();
-    assertThat(anchor.statistics("call-bp").await(5, TimeUnit.SECONDS)).isNull();
+    // the final figures stay for the call record
+    assertThat(anchor.statistics("call-bp").await(5, TimeUnit.SECONDS).callId()).isEqualTo("call-bp");
   }
 
   @Test
@@ -281,5 +287,54 @@ class RelayMediaAnchorTest {
     await(relay.delete("call-vanished")); // an explicit delete: the relay's end listener is not told
     assertThat(ended.get(10, TimeUnit.SECONDS)).isEqualTo("call-vanished");
     assertThat(anchor.callCount()).isZero();
+  }
+
+  /** Sends {@code count} RTP packets from a loopback socket to the relay port in {@code relaySdp}. */
+  private static void sendRtp(byte[] relaySdp, int count) throws IOException {
+    int relayPort = sdp(relaySdp).audio().port();
+    try (DatagramSocket phone = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      for (int i = 0; i < count; i++) {
+        byte[] rtp = new byte[12 + 160];
+        rtp[0] = (byte) 0x80;
+        rtp[3] = (byte) i; // sequence number
+        phone.send(new DatagramPacket(rtp, rtp.length, InetAddress.getLoopbackAddress(), relayPort));
+      }
+    }
+  }
+
+  @Test
+  void aCallTheRelayEndedKeepsItsFinalStatistics() throws Exception {
+    CompletableFuture<String> ended = new CompletableFuture<>();
+    anchor.onMediaEnded(ended::complete);
+    Leg leg = new Leg("call-stats-silent", "caller", "b1", Peer.PHONE, Peer.PHONE);
+    await(anchor.offer(leg, utf8(phoneSdp(40130, "sendrecv"))));
+    byte[] toCaller = await(anchor.answer(leg, utf8(phoneSdp(40140, "sendrecv"))));
+    sendRtp(toCaller, 3); // the caller's phone speaks, then goes silent
+    waitUntil(() -> relay.query("call-stats-silent").caller().packetsIn() == 3, "packets counted");
+    assertThat(ended.get(10, TimeUnit.SECONDS)).isEqualTo("call-stats-silent");
+    waitUntil(() -> relay.sessionCount() == 0, "the relay forgot the session");
+
+    SessionStatistics stats = await(anchor.statistics("call-stats-silent"));
+    assertThat(stats).as("statistics after the relay ended the call").isNotNull();
+    assertThat(stats.callId()).isEqualTo("call-stats-silent");
+    assertThat(stats.caller().packetsIn()).isEqualTo(3);
+    assertThat(stats.callee().packetsOut()).isEqualTo(3);
+    assertThat(anchor.endedCallCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aReleasedCallKeepsItsFinalStatisticsAndUnknownCallsHaveNone() throws Exception {
+    Leg leg = new Leg("call-stats-bye", "caller", "b1", Peer.PHONE, Peer.PHONE);
+    await(anchor.offer(leg, utf8(phoneSdp(40150, "sendrecv"))));
+    byte[] toCaller = await(anchor.answer(leg, utf8(phoneSdp(40160, "sendrecv"))));
+    sendRtp(toCaller, 5);
+    waitUntil(() -> relay.query("call-stats-bye").caller().packetsIn() == 5, "packets counted");
+
+    anchor.release("call-stats-bye"); // BYE
+    waitUntil(() -> relay.sessionCount() == 0 && relay.portsInUse() == 0, "the session was deleted");
+    SessionStatistics stats = await(anchor.statistics("call-stats-bye"));
+    assertThat(stats).as("statistics after release").isNotNull();
+    assertThat(stats.caller().packetsIn()).isEqualTo(5);
+    assertThat(await(anchor.statistics("call-never-seen"))).isNull();
   }
 }
