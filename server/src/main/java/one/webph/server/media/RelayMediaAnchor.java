@@ -258,8 +258,10 @@ public final class RelayMediaAnchor implements MediaAnchor {
     String fromTag = offerFromCaller ? call.callerTag : CALLEE_TAG;
     String toTag = offerFromCaller ? CALLEE_TAG : call.callerTag;
     RelaySession s = session;
+    boolean toBrowser = leg.to() == Peer.BROWSER;
     return onCallerContext(control.answer(s.relayId, fromTag, toTag, text(sdp),
         LegOptions.sameAsSdp(advertisedAddress)), "answer")
+        .map(answer -> toBrowser ? withBundleGroup(answer) : answer)
         .transform(ar -> {
           if (ar.failed()) {
             MediaAnchorException failure = classify("answer", call.callId, ar.cause());
@@ -503,6 +505,24 @@ public final class RelayMediaAnchor implements MediaAnchor {
         || (error instanceof NgException ng && !ng.isTimeout());
     return new MediaAnchorException(badSdp ? 488 : 503, "media relay refused the " + operation + " of call "
         + callId + ": " + (error.getMessage() != null ? error.getMessage() : error.toString()), error);
+  }
+
+  /**
+   * Adds {@code a=group:BUNDLE <mid>} to a WebRTC answer for a browser when the relay left it out. Our relay's
+   * SdpRewriter writes it; this covers another relay behind NG (RTPEngine), since Chromium refuses an answer that
+   * drops the BUNDLE group its max-bundle offer created ("Answer cannot remove m= section with mid='0' from
+   * already-established BUNDLE group"). One audio section: the group is just its mid (RFC 9143).
+   */
+  static String withBundleGroup(String sdp) {
+    if (!sdp.contains("a=ice-ufrag:") || sdp.contains("a=group:BUNDLE")) {
+      return sdp;
+    }
+    java.util.regex.Matcher mid = java.util.regex.Pattern.compile("(?m)^a=mid:(\\S+)\r?$").matcher(sdp);
+    int media = sdp.startsWith("m=") ? 0 : sdp.indexOf("\nm=") + 1;
+    if (!mid.find() || media <= 0) {
+      return sdp;
+    }
+    return sdp.substring(0, media) + "a=group:BUNDLE " + mid.group(1) + "\r\n" + sdp.substring(media);
   }
 
   /** SDP is UTF-8 text (RFC 8866 section 5). */

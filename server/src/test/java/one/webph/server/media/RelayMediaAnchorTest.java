@@ -337,4 +337,15 @@ class RelayMediaAnchorTest {
     assertThat(stats.caller().packetsIn()).isEqualTo(5);
     assertThat(await(anchor.statistics("call-never-seen"))).isNull();
   }
+
+  @Test
+  void anAnswerForABrowserWithoutBundleGroupGetsOneAndOtherSdpIsLeftAlone() {
+    String webrtc = "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nt=0 0\r\n"
+        + "m=audio 40000 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 192.0.2.9\r\na=mid:0\r\na=ice-ufrag:abcd\r\n";
+    String fixed = RelayMediaAnchor.withBundleGroup(webrtc);
+    assertThat(fixed).contains("t=0 0\r\na=group:BUNDLE 0\r\nm=audio");
+    assertThat(RelayMediaAnchor.withBundleGroup(fixed)).as("already grouped: unchanged").isEqualTo(fixed);
+    String plain = webrtc.replace("a=ice-ufrag:abcd\r\n", "");
+    assertThat(RelayMediaAnchor.withBundleGroup(plain)).as("no ICE: not WebRTC").isEqualTo(plain);
+  }
 }
