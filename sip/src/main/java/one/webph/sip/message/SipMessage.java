@@ -24,6 +24,11 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     public static final String SIP_VERSION = "SIP/2.0";
     private static final byte[] NO_BODY = new byte[0];
     private static final Object ABSENT = new Object();
+    /** Header kinds that {@link #validateHeaders} parses (those with a grammar in {@link #computeTyped}). */
+    private static final java.util.Set<String> WITH_GRAMMAR = java.util.Set.of("via", "from", "to", "call-id",
+            "cseq", "max-forwards", "content-length", "contact", "route", "record-route", "path", "service-route",
+            "expires", "min-expires", "content-type", "date", "www-authenticate", "proxy-authenticate",
+            "authorization", "proxy-authorization");
 
     final ArrayList<HeaderField> fields;
     private byte[] body = NO_BODY;
@@ -303,14 +308,13 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
      * @throws SipParseException on the first malformed header
      */
     public void validateHeaders() {
-        for (String key : new String[] {"via", "from", "to", "call-id", "cseq", "max-forwards", "content-length",
-                "contact", "route", "record-route", "path", "service-route", "expires", "min-expires",
-                "content-type", "date", "www-authenticate", "proxy-authenticate", "authorization",
-                "proxy-authorization"}) {
-            typed(key);
-        }
+        // One pass over the fields present: a header kind is parsed at its first field (typed() caches it), and
+        // absent kinds cost nothing here (asking each of the 20 kinds scanned every field per message).
         for (int i = 0; i < fields.size(); i++) {
             String key = fields.get(i).key();
+            if (WITH_GRAMMAR.contains(key)) {
+                typed(key);
+            }
             if (SipHeaders.isSingle(key)) {
                 for (int j = i + 1; j < fields.size(); j++) {
                     if (fields.get(j).key().equals(key)) {
