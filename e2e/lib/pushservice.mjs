@@ -248,7 +248,9 @@ export async function deliverToServiceWorker(context, page, baseUrl, text) {
  * The notifications the service worker of `page`'s origin shows, as plain objects {title, body, tag, actions,
  * data}; waits (bounded) until at least `atLeast` are shown. Returns what is shown at the end either way.
  */
-export async function shownNotifications(page, { atLeast = 1, tries = 50 } = {}) {
+export async function shownNotifications(page, { atLeast = 1, tries = 150 } = {}) {
+  // Up to 15 s: on the 2-core CI machine under a full build, the service worker once took longer than 5 s to
+  // start and show the notification (the push itself had arrived).
   let shown = [];
   await poll(async () => {
     shown = await page.evaluate(async () => {
