@@ -8,7 +8,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -33,12 +35,19 @@ public final class NonceService {
   private final LongSupplier clockMillis;
   private final SecureRandom random = new SecureRandom();
   /** nonce -> highest nonce-count accepted; bounded because only authenticated requests add entries. */
-  private final Map<String, Seen> highestCount = new ConcurrentHashMap<>();
+  private final Map<String, Long> highestCount = new ConcurrentHashMap<>();
+  /**
+   * The tracked nonces in the order they were first accepted, with their issue times: purging pops expired ones
+   * from the head instead of scanning the whole table (a scan of 100,000 entries a second was a tenth of the
+   * SIP loop's time at 1600 REGISTER/s). A nonce is accepted after it is issued, so the order is nearly by issue
+   * time; one issued earlier but first used later just waits behind the head, for at most one lifetime.
+   */
+  private final Queue<Tracked> byFirstUse = new ConcurrentLinkedQueue<>();
   /** One initialised HMAC per thread: Mac.getInstance + init per nonce was a visible share of REGISTER's CPU. */
   private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
-  /** The highest count accepted for a nonce, and when the nonce was issued (so purging needs no decoding). */
-  private record Seen(long count, long issuedMillis) { }
+  /** A tracked nonce and when it was issued. */
+  private record Tracked(String nonce, long issuedMillis) { }
   private static final long PURGE_INTERVAL_MILLIS = 1000;
   private volatile long lastPurgeMillis;
 
@@ -95,13 +104,18 @@ public final class NonceService {
   public boolean acceptCount(String nonce, long nonceCount) {
     purgeExpired();
     boolean[] fresh = new boolean[1];
+    boolean[] first = new boolean[1];
     highestCount.compute(nonce, (k, previous) -> {
-      if (previous == null || nonceCount > previous.count()) {
+      if (previous == null || nonceCount > previous) {
         fresh[0] = true;
-        return new Seen(nonceCount, previous != null ? previous.issuedMillis() : issuedAt(k));
+        first[0] = previous == null;
+        return nonceCount;
       }
       return previous;
     });
+    if (first[0]) {
+      byFirstUse.add(new Tracked(nonce, issuedAt(nonce)));
+    }
     return fresh[0];
   }
 
@@ -121,7 +135,11 @@ public final class NonceService {
     }
     lastPurgeMillis = now;
     long lifetimeMillis = lifetime.toMillis();
-    highestCount.values().removeIf(seen -> now - seen.issuedMillis() > lifetimeMillis);
+    for (Tracked head = byFirstUse.peek(); head != null && now - head.issuedMillis() > lifetimeMillis;
+        head = byFirstUse.peek()) {
+      byFirstUse.poll();
+      highestCount.remove(head.nonce());
+    }
   }
 
   /** Issue time of a nonce that passed {@link #check} (an undecodable one counts as issued long ago). */
