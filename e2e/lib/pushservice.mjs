@@ -233,11 +233,18 @@ export async function deliverToServiceWorker(context, page, baseUrl, text) {
   const cdp = await context.newCDPSession(page);
   try {
     const registrations = [];
+    const versions = new Map(); // versionId -> latest state
     cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+    cdp.on('ServiceWorker.workerVersionUpdated', (e) => e.versions.forEach((v) => versions.set(v.versionId, v)));
     await cdp.send('ServiceWorker.enable');
     const scopeURL = `${baseUrl}/`;
     const registration = await poll(() => registrations.find((r) => !r.isDeleted && r.scopeURL === scopeURL));
     if (!registration) throw new Error(`no service worker registration for ${scopeURL} (${JSON.stringify(registrations)})`);
+    // A push reaches only an activated worker: a worker still installing (precaching the shell) would not show
+    // the notification, and the test would see none without saying why.
+    const active = await poll(() => [...versions.values()].find((v) => v.registrationId === registration.registrationId
+      && v.status === 'activated'), { tries: 150 });
+    if (!active) throw new Error(`the service worker for ${scopeURL} is not activated: ${JSON.stringify([...versions.values()])}`);
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: scopeURL, registrationId: registration.registrationId, data: text });
   } finally {
     await cdp.detach().catch(() => undefined);
