@@ -1,20 +1,25 @@
 package one.webph.server.calls;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import one.webph.server.db.Database;
 import one.webph.server.sip.CallObserver;
 
 /**
  * The call_records table (V5__call_records.sql). All work runs on the database worker pool ({@link Database#call});
- * values longer than their column are cut, so odd SIP input never loses a record.
+ * writes are grouped into few transactions (group commit, in order); values longer than their column are cut, so
+ * odd SIP input never loses a record.
  */
 public final class CallRecordStore {
   /** Reason stored for an answered call whose end the server never saw (it stopped or crashed meanwhile). */
@@ -22,7 +27,26 @@ public final class CallRecordStore {
   private static final String COLUMNS = "id, call_id, caller, callee, source, route, start_time, answer_time, "
       + "end_time, duration_seconds, outcome, status, end_reason, media_stats";
 
+  private static final String INSERT = "INSERT INTO call_records (call_id, caller, callee, source, route, "
+      + "start_time, answer_time, end_time, duration_seconds, outcome, status, end_reason) "
+      + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  // end = max(end, answer), computed by the database (no SELECT first); FLOOR keeps integer seconds on both
+  private static final String CLOSE = "UPDATE call_records SET "
+      + "end_time = CASE WHEN answer_time > ? THEN answer_time ELSE ? END, "
+      + "duration_seconds = FLOOR((CASE WHEN answer_time > ? THEN 0 ELSE ? - answer_time END + 500) / 1000), "
+      + "end_reason = ?, media_stats = ? WHERE call_id = ? AND end_reason IS NULL AND answer_time IS NOT NULL";
+  /** Writes per transaction. */
+  static final int MAX_BATCH = 200;
+
   private final Database database;
+  /**
+   * Writes waiting, in the order the proxy made them; one transaction at a time takes what is there (group
+   * commit). A transaction per write (insert, then select + update at the end) cost the database pool about as
+   * much CPU as the SIP event loop at 400 calls/s (docs/PERFORMANCE.md). Guarded by itself.
+   */
+  private final ArrayDeque<Write> queue = new ArrayDeque<>();
+  private boolean flushing;
+  private long transactions;
 
   public CallRecordStore(Database database) {
     this.database = database;
@@ -30,33 +54,29 @@ public final class CallRecordStore {
 
   /**
    * Stores an INVITE's outcome. An answered call stays open (end_reason NULL) until {@link #close}; any other
-   * outcome is complete at once (ended at its final response, duration 0). Returns the row id.
+   * outcome is complete at once (ended at its final response, duration 0).
    */
-  public Future<Long> insert(CallObserver.InviteOutcome o) {
+  public Future<Void> insert(CallObserver.InviteOutcome o) {
+    Promise<Void> done = Promise.promise();
+    enqueue(new Insert(o, done));
+    return done.future();
+  }
+
+  private static void bindInsert(PreparedStatement s, CallObserver.InviteOutcome o) throws SQLException {
     CallOutcome outcome = CallOutcome.classify(o.status(), o.callerCancelled());
     boolean answered = outcome == CallOutcome.ANSWERED;
-    return database.call(connection -> {
-      try (PreparedStatement s = connection.prepareStatement("INSERT INTO call_records (call_id, caller, callee, "
-          + "source, route, start_time, answer_time, end_time, duration_seconds, outcome, status, end_reason) "
-          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
-        s.setString(1, cut(o.callId(), 255));
-        s.setString(2, cut(o.caller(), 255));
-        s.setString(3, cut(o.callee(), 255));
-        s.setString(4, cut(o.source(), 128));
-        s.setString(5, cut(o.route(), 255));
-        s.setLong(6, o.startMillis());
-        setLong(s, 7, answered ? o.finishedMillis() : null);
-        setLong(s, 8, answered ? null : o.finishedMillis());
-        setLong(s, 9, answered ? null : 0L);
-        s.setString(10, outcome.jsonName());
-        s.setInt(11, o.status());
-        s.setString(12, answered ? null : cut(endReason(outcome, o.reason()), 64));
-        s.executeUpdate();
-        try (ResultSet keys = s.getGeneratedKeys()) {
-          return keys.next() ? keys.getLong(1) : -1L;
-        }
-      }
-    });
+    s.setString(1, cut(o.callId(), 255));
+    s.setString(2, cut(o.caller(), 255));
+    s.setString(3, cut(o.callee(), 255));
+    s.setString(4, cut(o.source(), 128));
+    s.setString(5, cut(o.route(), 255));
+    s.setLong(6, o.startMillis());
+    setLong(s, 7, answered ? o.finishedMillis() : null);
+    setLong(s, 8, answered ? null : o.finishedMillis());
+    setLong(s, 9, answered ? null : 0L);
+    s.setString(10, outcome.jsonName());
+    s.setInt(11, o.status());
+    s.setString(12, answered ? null : cut(endReason(outcome, o.reason()), 64));
   }
 
   /**
@@ -69,38 +89,125 @@ public final class CallRecordStore {
   }
 
   /**
-   * Ends the open record of an answered call: end time, duration (from the answer, whole seconds rounded),
-   * reason and media statistics. Returns false when no open record has this Call-ID (an unrecorded dialog, or
-   * the second BYE of a call both sides hung up).
+   * Ends the open record of an answered call: end time (never before the answer), duration (from the answer,
+   * whole seconds rounded), reason and media statistics. Returns false when no open record has this Call-ID (an
+   * unrecorded dialog, or the second BYE of a call both sides hung up).
    */
   public Future<Boolean> close(String callId, long endMillis, String reason, String mediaStats) {
-    return database.call(connection -> {
-      long id;
-      long answer;
-      try (PreparedStatement s = connection.prepareStatement("SELECT id, answer_time FROM call_records "
-          + "WHERE call_id = ? AND end_reason IS NULL AND answer_time IS NOT NULL ORDER BY id DESC")) {
-        s.setString(1, cut(callId, 255));
-        try (ResultSet rows = s.executeQuery()) {
-          if (!rows.next()) {
-            return false;
+    Promise<Boolean> done = Promise.promise();
+    enqueue(new Close(callId, endMillis, reason, mediaStats, done));
+    return done.future();
+  }
+
+  private static void bindClose(PreparedStatement s, Close c) throws SQLException {
+    s.setLong(1, c.endMillis());
+    s.setLong(2, c.endMillis());
+    s.setLong(3, c.endMillis());
+    s.setLong(4, c.endMillis());
+    s.setString(5, cut(c.reason() == null || c.reason().isBlank() ? "bye" : c.reason(), 64));
+    if (c.mediaStats() == null) {
+      s.setNull(6, Types.VARCHAR);
+    } else {
+      s.setString(6, c.mediaStats());
+    }
+    s.setString(7, cut(c.callId(), 255));
+  }
+
+  /** Write transactions run so far (tests and diagnostics: how well writes were grouped). */
+  public long transactionCount() {
+    synchronized (queue) {
+      return transactions;
+    }
+  }
+
+  // ------------------------------------------------------------------ group commit
+
+  private sealed interface Write permits Insert, Close { }
+
+  private record Insert(CallObserver.InviteOutcome outcome, Promise<Void> done) implements Write { }
+
+  private record Close(String callId, long endMillis, String reason, String mediaStats, Promise<Boolean> done)
+      implements Write { }
+
+  private void enqueue(Write w) {
+    synchronized (queue) {
+      queue.add(w);
+      if (flushing) {
+        return; // taken by the flush that follows the running one
+      }
+      flushing = true;
+    }
+    flushNext();
+  }
+
+  /**
+   * One transaction for the writes queued so far (up to MAX_BATCH): the inserts as one JDBC batch, then the
+   * closes as another (each UPDATE's count says whether a record was open). A batch ends before an insert whose
+   * Call-ID a close earlier in the batch ends, so running inserts first never reorders the writes of one call.
+   */
+  private void flushNext() {
+    List<Insert> inserts = new ArrayList<>();
+    List<Close> closes = new ArrayList<>();
+    synchronized (queue) {
+      Set<String> closed = new HashSet<>();
+      while (!queue.isEmpty() && inserts.size() + closes.size() < MAX_BATCH) {
+        Write w = queue.peek();
+        if (w instanceof Insert i) {
+          if (closed.contains(i.outcome().callId())) {
+            break;
           }
-          id = rows.getLong(1);
-          answer = rows.getLong(2);
+          inserts.add(i);
+        } else {
+          Close c = (Close) w;
+          closed.add(c.callId());
+          closes.add(c);
+        }
+        queue.poll();
+      }
+      if (inserts.isEmpty() && closes.isEmpty()) {
+        flushing = false;
+        return;
+      }
+    }
+    database.transaction(connection -> {
+      synchronized (queue) {
+        transactions++;
+      }
+      if (!inserts.isEmpty()) {
+        try (PreparedStatement s = connection.prepareStatement(INSERT)) {
+          for (Insert i : inserts) {
+            bindInsert(s, i.outcome());
+            s.addBatch();
+          }
+          s.executeBatch();
         }
       }
-      long end = Math.max(endMillis, answer);
-      try (PreparedStatement s = connection.prepareStatement("UPDATE call_records SET end_time = ?, "
-          + "duration_seconds = ?, end_reason = ?, media_stats = ? WHERE id = ? AND end_reason IS NULL")) {
-        s.setLong(1, end);
-        s.setLong(2, (end - answer + 500) / 1000);
-        s.setString(3, cut(reason == null || reason.isBlank() ? "bye" : reason, 64));
-        if (mediaStats == null) {
-          s.setNull(4, Types.VARCHAR);
-        } else {
-          s.setString(4, mediaStats);
+      boolean[] closedOne = new boolean[closes.size()];
+      if (!closes.isEmpty()) {
+        try (PreparedStatement s = connection.prepareStatement(CLOSE)) {
+          for (Close c : closes) {
+            bindClose(s, c);
+            s.addBatch();
+          }
+          // both drivers report each UPDATE's count here (MariaDB's bulk mode, which would not, is off by default)
+          int[] counts = s.executeBatch();
+          for (int k = 0; k < closes.size(); k++) {
+            closedOne[k] = counts[k] > 0 || counts[k] == Statement.SUCCESS_NO_INFO;
+          }
         }
-        s.setLong(5, id);
-        return s.executeUpdate() == 1;
+      }
+      return closedOne;
+    }).onComplete(ar -> {
+      // the next batch starts before the waiters run: a slow waiter never holds the writes back
+      flushNext();
+      if (ar.succeeded()) {
+        inserts.forEach(i -> i.done().complete());
+        for (int k = 0; k < closes.size(); k++) {
+          closes.get(k).done().complete(ar.result()[k]);
+        }
+      } else {
+        inserts.forEach(i -> i.done().fail(ar.cause()));
+        closes.forEach(c -> c.done().fail(ar.cause()));
       }
     });
   }

@@ -202,7 +202,7 @@ public final class PushService {
     Context context = vertx.getOrCreateContext();
     return subscriptions.forNumber(number).map(devices -> {
       if (devices.isEmpty()) {
-        log.info("push {} to {}: no subscription", kind, number);
+        log.debug("push {} to {}: no subscription", kind, number); // every call to a number without push: not news
         return new Dispatch(0, Future.succeededFuture(List.of()));
       }
       log.info("push {} to {}: {} device(s)", kind, number, devices.size());

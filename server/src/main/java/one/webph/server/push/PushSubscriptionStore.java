@@ -13,7 +13,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import one.webph.server.db.Database;
 import one.webph.webpush.Subscription;
 import org.slf4j.Logger;
@@ -37,8 +40,22 @@ public final class PushSubscriptionStore {
   /** Whether {@link #save} added a row or refreshed an existing endpoint. */
   public enum SaveResult { CREATED, UPDATED }
 
+  /** How long a number's subscriptions are answered from memory; writes through this store clear them at once. */
+  static final long CACHE_MILLIS = 60_000;
+  private static final int CACHE_MAX_NUMBERS = 100_000;
+
   private final Database database;
   private final Clock clock;
+  /**
+   * Subscriptions by number, read per call to that number (the call-incoming push): one query per call was most
+   * of the database pool's work under call load. Cleared by every write here; another process writing the table
+   * (an import) is seen within CACHE_MILLIS.
+   */
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  /** Bumped by every write: a read that overlapped one does not cache what it read. */
+  private final AtomicLong generation = new AtomicLong();
+
+  private record Cached(List<StoredSubscription> subscriptions, long readAtMillis) { }
 
   public PushSubscriptionStore(Database database) {
     this(database, Clock.systemUTC());
@@ -56,7 +73,7 @@ public final class PushSubscriptionStore {
   public Future<SaveResult> save(String number, Subscription subscription, String userAgent) {
     String agent = truncate(userAgent, MAX_USER_AGENT_LENGTH);
     String hash = endpointHash(subscription.endpoint());
-    return database.call(connection -> {
+    return written(database.call(connection -> {
       long now = clock.millis();
       if (update(connection, number, subscription, agent, hash, now)) {
         return SaveResult.UPDATED;
@@ -82,16 +99,38 @@ public final class PushSubscriptionStore {
       }
       trimDevices(connection, number);
       return SaveResult.CREATED;
+    }));
+  }
+
+  /** Forgets every cached read once a write ends (also a failed one: it may have committed before failing). */
+  private <T> Future<T> written(Future<T> write) {
+    generation.incrementAndGet();
+    return write.andThen(ar -> {
+      generation.incrementAndGet();
+      cache.clear();
     });
   }
 
   /** Every subscription of {@code number}, oldest first. */
   public Future<List<StoredSubscription>> forNumber(String number) {
+    Cached cached = cache.get(number);
+    long now = clock.millis();
+    if (cached != null && now - cached.readAtMillis() < CACHE_MILLIS && now >= cached.readAtMillis()) {
+      return Future.succeededFuture(cached.subscriptions());
+    }
+    long before = generation.get();
     return database.call(connection -> {
       try (PreparedStatement select = connection.prepareStatement(
           "SELECT " + COLUMNS + " FROM push_subscriptions WHERE number = ? ORDER BY id")) {
         select.setString(1, number);
         return readAll(select);
+      }
+    }).andThen(ar -> {
+      if (ar.succeeded() && generation.get() == before) {
+        if (cache.size() >= CACHE_MAX_NUMBERS) {
+          cache.clear();
+        }
+        cache.put(number, new Cached(List.copyOf(ar.result()), now));
       }
     });
   }
@@ -110,24 +149,24 @@ public final class PushSubscriptionStore {
 
   /** Deletes {@code number}'s subscription with this endpoint; false if it has none (another number's stays). */
   public Future<Boolean> delete(String number, String endpoint) {
-    return database.call(connection -> {
+    return written(database.call(connection -> {
       try (PreparedStatement delete = connection.prepareStatement(
           "DELETE FROM push_subscriptions WHERE endpoint_sha256 = ? AND number = ?")) {
         delete.setString(1, endpointHash(endpoint));
         delete.setString(2, number);
         return delete.executeUpdate() > 0;
       }
-    });
+    }));
   }
 
   /** Deletes the row with this id (the push service said the subscription is gone); false if already deleted. */
   public Future<Boolean> deleteById(long id) {
-    return database.call(connection -> {
+    return written(database.call(connection -> {
       try (PreparedStatement delete = connection.prepareStatement("DELETE FROM push_subscriptions WHERE id = ?")) {
         delete.setLong(1, id);
         return delete.executeUpdate() > 0;
       }
-    });
+    }));
   }
 
   /** SHA-256 hex of the endpoint: the unique key (endpoints may exceed index length limits). */

@@ -1,14 +1,13 @@
 package one.webph.server.sip;
 
-import io.vertx.core.Future;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import one.webph.server.db.Database;
 import one.webph.sip.message.Uri;
 import one.webph.sip.transport.Transport;
@@ -16,18 +15,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Persists the UDP bindings of {@link LocationService} in the {@code sip_location} table (written behind the
- * in-memory table, per number, never on an event loop) and loads them at startup.
+ * Persists the UDP bindings of {@link LocationService} in the {@code sip_location} table and loads them at
+ * startup. Written behind the in-memory table, never on an event loop, by group commit: numbers that changed are
+ * marked dirty, and one flush at a time stores the current bindings of up to {@link #MAX_BATCH} dirty numbers in
+ * one transaction. An idle store flushes a change at once (one write, as before); under a burst the changes that
+ * arrive while a flush runs wait for the next one and coalesce (a phone refreshing twice is written once). Per
+ * REGISTER this was a transaction of its own, which at 1600 REGISTER/s cost as much CPU as the SIP event loop and
+ * queued so deep behind a burst that HA1 lookups for INVITEs timed out (docs/PERFORMANCE.md).
  */
 public final class LocationStore {
   private static final Logger log = LoggerFactory.getLogger(LocationStore.class);
   private static final String COLUMNS = "number, binding_key, contact_uri, instance_id, reg_id, call_id, cseq, "
       + "expires_at, flow_id, transport, source_host, source_port, user_agent, registered_at, q";
+  /** Numbers per flush transaction: bounds the statement size and how long one transaction holds its locks. */
+  static final int MAX_BATCH = 200;
 
   private final Database database;
   private final LocationService location;
-  /** Last write per number: writes of one number run in order, each storing the state current when it runs. */
-  private final Map<String, Future<Void>> lastWrite = new HashMap<>();
+  /** Numbers changed since their last write began, in the order they changed. Guarded by {@code this}. */
+  private final LinkedHashSet<String> dirty = new LinkedHashSet<>();
+  /** Whether a flush transaction runs (at most one: writes of a number stay in order). Guarded by {@code this}. */
+  private boolean flushing;
+  private long writesTotal;
+  private long flushesTotal;
 
   public LocationStore(Database database, LocationService location) {
     this.database = database;
@@ -59,55 +69,128 @@ public final class LocationStore {
     });
   }
 
-  /** Schedules writing the current UDP bindings of a number. */
-  public synchronized Future<Void> persist(String number) {
-    Future<Void> previous = lastWrite.getOrDefault(number, Future.succeededFuture());
-    Future<Void> next = previous.transform(ignored -> database.transaction(connection -> {
-      // READ COMMITTED: no InnoDB gap locks, so neighbouring numbers' delete+insert do not deadlock each other
-      connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-      write(connection, number, location.stored(number));
-      return null;
-    }).<Void>mapEmpty().onFailure(e -> log.warn("could not store the registrations of {}: {}", number,
-        e.getMessage())));
-    lastWrite.put(number, next);
-    next.onComplete(ar -> {
-      synchronized (this) {
-        lastWrite.remove(number, next);
-      }
-    });
-    return next;
+  /** Schedules writing the UDP bindings of a number (read when its write runs, so the latest state is stored). */
+  public synchronized void persist(String number) {
+    dirty.add(number);
+    if (!flushing) {
+      startFlush();
+    }
   }
 
-  private static void write(Connection connection, String number, List<Binding> bindings) throws SQLException {
-    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM sip_location WHERE number = ?")) {
-      delete.setString(1, number);
+  /**
+   * Starts a flush when numbers are waiting and none runs (after a failed write: the SIP sweep calls this every
+   * few seconds, so a database that was down gets the bindings once it is back).
+   */
+  public synchronized void retryPending() {
+    if (!flushing && !dirty.isEmpty()) {
+      startFlush();
+    }
+  }
+
+  /**
+   * Waits until every number marked so far is stored (shutdown, after the listeners closed: nothing a phone
+   * registered is lost). Returns false when the database did not take them within the timeout.
+   */
+  public synchronized boolean flushBlocking(long timeoutMillis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    retryPending();
+    while (flushing || !dirty.isEmpty()) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) {
+        return false;
+      }
+      wait(left);
+      retryPending();
+    }
+    return true;
+  }
+
+  /** Numbers waiting for their write (diagnostics and tests). */
+  public synchronized int pendingCount() {
+    return dirty.size() + (flushing ? 1 : 0);
+  }
+
+  /** Flush transactions committed and numbers written by them (diagnostics, tests and the benchmark). */
+  public synchronized long[] counters() {
+    return new long[] {flushesTotal, writesTotal};
+  }
+
+  /** Takes up to MAX_BATCH dirty numbers into one transaction; when more remain, the next follows at once. */
+  private void startFlush() { // holds the lock
+    List<String> batch = new ArrayList<>(Math.min(dirty.size(), MAX_BATCH));
+    for (Iterator<String> it = dirty.iterator(); it.hasNext() && batch.size() < MAX_BATCH; ) {
+      batch.add(it.next());
+      it.remove();
+    }
+    flushing = true;
+    database.transaction(connection -> {
+      // READ COMMITTED: no InnoDB gap locks, so this delete+insert cannot deadlock with neighbouring numbers
+      connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      write(connection, batch);
+      return null;
+    }).onComplete(ar -> {
+      synchronized (this) {
+        flushing = false;
+        if (ar.succeeded()) {
+          flushesTotal++;
+          writesTotal += batch.size();
+          if (!dirty.isEmpty()) {
+            startFlush();
+          }
+        } else {
+          // kept dirty (a number changed meanwhile is there already); retried by retryPending or the next change
+          dirty.addAll(batch);
+          log.warn("could not store the registrations of {} number(s), will retry: {}", batch.size(),
+              ar.cause().getMessage());
+        }
+        notifyAll();
+      }
+    });
+  }
+
+  private void write(Connection connection, List<String> numbers) throws SQLException {
+    StringBuilder in = new StringBuilder("DELETE FROM sip_location WHERE number IN (");
+    for (int i = 0; i < numbers.size(); i++) {
+      in.append(i == 0 ? "?" : ", ?");
+    }
+    try (PreparedStatement delete = connection.prepareStatement(in.append(')').toString())) {
+      for (int i = 0; i < numbers.size(); i++) {
+        delete.setString(i + 1, numbers.get(i));
+      }
       delete.executeUpdate();
     }
+    boolean any = false;
     try (PreparedStatement insert = connection.prepareStatement(
         "INSERT INTO sip_location (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      for (Binding b : bindings) {
-        if (b.isConnectionBound()) {
-          continue;
+      for (String number : numbers) {
+        // read when the flush runs: the bindings current now, whatever changes were coalesced into this write
+        for (Binding b : location.stored(number)) {
+          if (b.isConnectionBound()) {
+            continue;
+          }
+          String contact = b.contactUri().toString();
+          insert.setString(1, number);
+          insert.setString(2, DigestAlgorithm.SHA_256.hash(contact + "|" + b.instanceId() + "|" + b.regId()));
+          insert.setString(3, truncate(contact, 1024));
+          insert.setString(4, truncate(b.instanceId(), 255));
+          insert.setInt(5, b.regId());
+          insert.setString(6, truncate(b.callId(), 255));
+          insert.setLong(7, b.cseq());
+          insert.setLong(8, b.expiresAtMillis());
+          insert.setString(9, truncate(b.flowId(), 255));
+          insert.setString(10, b.transport() == null ? "UDP" : b.transport().name());
+          insert.setString(11, truncate(b.sourceHost(), 64));
+          insert.setInt(12, b.sourcePort());
+          insert.setString(13, truncate(b.userAgent(), 255));
+          insert.setLong(14, b.registeredAtMillis());
+          insert.setDouble(15, b.q());
+          insert.addBatch();
+          any = true;
         }
-        String contact = b.contactUri().toString();
-        insert.setString(1, number);
-        insert.setString(2, DigestAlgorithm.SHA_256.hash(contact + "|" + b.instanceId() + "|" + b.regId()));
-        insert.setString(3, truncate(contact, 1024));
-        insert.setString(4, truncate(b.instanceId(), 255));
-        insert.setInt(5, b.regId());
-        insert.setString(6, truncate(b.callId(), 255));
-        insert.setLong(7, b.cseq());
-        insert.setLong(8, b.expiresAtMillis());
-        insert.setString(9, truncate(b.flowId(), 255));
-        insert.setString(10, b.transport() == null ? "UDP" : b.transport().name());
-        insert.setString(11, truncate(b.sourceHost(), 64));
-        insert.setInt(12, b.sourcePort());
-        insert.setString(13, truncate(b.userAgent(), 255));
-        insert.setLong(14, b.registeredAtMillis());
-        insert.setDouble(15, b.q());
-        insert.addBatch();
       }
-      insert.executeBatch();
+      if (any) {
+        insert.executeBatch();
+      }
     }
   }
 

@@ -43,6 +43,7 @@ public final class SipComponent implements Component {
   private FloodGuard flood;
   private SipService service;
   private CredentialCache credentials;
+  private LocationStore store;
   private long sweepTimer = -1;
 
   /** The plain proxy: SDP untouched, 480 for numbers without contact. */
@@ -84,7 +85,7 @@ public final class SipComponent implements Component {
     flood = new FloodGuard(settings, clock, metrics::ban);
 
     location = new LocationService(settings);
-    LocationStore store = new LocationStore(context.database(), location);
+    store = new LocationStore(context.database(), location);
     List<Binding> stored = store.loadBlocking(clock.getAsLong());
     location.load(stored, clock.getAsLong());
     location.onChange(store::persist);
@@ -139,6 +140,7 @@ public final class SipComponent implements Component {
       location.sweep(clock.getAsLong());
       flood.sweep();
       service.sweep();
+      store.retryPending(); // bindings whose write failed (database down) are written once it is back
     }));
     core.runOnContext(v -> peers.start(service::sendOptions)); // OPTIONS probes, sent on the SIP event loop
     context.provide(LocationService.class, location);
@@ -298,6 +300,9 @@ public final class SipComponent implements Component {
         log.warn("SIP transport did not close cleanly: {}", e.toString());
       }
       log.info("SIP listeners closed");
+    }
+    if (store != null && !store.flushBlocking(10_000)) {
+      log.warn("{} number(s) of UDP registrations could not be stored before stopping", store.pendingCount());
     }
   }
 }

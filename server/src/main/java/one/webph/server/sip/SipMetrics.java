@@ -3,6 +3,8 @@ package one.webph.server.sip;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /** Micrometer meters of the SIP service (exposed on /metrics by the server). */
@@ -11,6 +13,10 @@ public final class SipMetrics {
   private final Counter bans;
   private final Counter droppedScanners;
   private final Counter droppedFlood;
+  // Meters by tag value, looked up once: registry.counter(name, tags) per message built and sorted a Meter.Id
+  // (allocations and hashing on the SIP event loop for every request and response).
+  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+  private final Map<String, Counter[]> responses = new ConcurrentHashMap<>();
 
   public SipMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -35,12 +41,22 @@ public final class SipMetrics {
   }
 
   public void request(String method) {
-    registry.counter("sip.requests", "method", SipMetrics.knownMethod(method)).increment();
+    String known = knownMethod(method);
+    requests.computeIfAbsent(known, m -> registry.counter("sip.requests", "method", m)).increment();
   }
 
   public void response(String method, int status) {
-    registry.counter("sip.responses", "method", SipMetrics.knownMethod(method), "code", Integer.toString(status))
-        .increment();
+    if (status < 100 || status > 699) {
+      return; // not a SIP status; the parser never lets one through
+    }
+    String known = knownMethod(method);
+    Counter[] byStatus = responses.computeIfAbsent(known, m -> new Counter[600]);
+    Counter c = byStatus[status - 100];
+    if (c == null) { // racing threads register the same meter: the registry returns the one instance
+      c = registry.counter("sip.responses", "method", known, "code", Integer.toString(status));
+      byStatus[status - 100] = c;
+    }
+    c.increment();
   }
 
   public void ban() {

@@ -109,6 +109,32 @@ class CallRecordStoreTest extends DatabaseTestBase {
   }
 
   @Test
+  void aBurstOfCallsIsWrittenInFewTransactionsEachEndAfterItsInsert() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    one.webph.server.db.Database async = new one.webph.server.db.Database(config(java.util.Map.of()), vertx, null);
+    try {
+      CallRecordStore store = new CallRecordStore(async);
+      int calls = 600;
+      List<Future<Boolean>> ends = new java.util.ArrayList<>();
+      for (int i = 0; i < calls; i++) { // answered and hung up at once: the end is queued right behind the insert
+        store.insert(outcome("g" + i + "@x", "118001", "118" + (100 + i), T0, T0 + 1_000, 200, false));
+        ends.add(store.close("g" + i + "@x", T0 + 3_400 + i, "bye", null));
+      }
+      Future.all(ends).await(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(ends).allSatisfy(end -> assertThat(end.result()).as("each end found its open record").isTrue());
+      List<CallRecord> records = store.forNumber("118001", calls + 1, 0).await();
+      assertThat(records).hasSize(calls).allSatisfy(r -> {
+        assertThat(r.inProgress()).isFalse();
+        assertThat(r.durationSeconds()).isIn(2L, 3L); // 2.4 s to 3.0 s after the answer, rounded
+      });
+      assertThat(store.transactionCount()).as("transactions for %d writes", 2 * calls).isLessThan(2 * calls / 10);
+    } finally {
+      async.close();
+      vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void recordsLeftOpenByAPreviousRunAreClosedAsUnknown() {
     CallRecordStore store = new CallRecordStore(database());
     store.insert(outcome("d1@x", "114001", "114002", T0, T0 + 100, 200, false)).await();

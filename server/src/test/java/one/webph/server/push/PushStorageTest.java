@@ -76,6 +76,63 @@ class PushStorageTest extends DatabaseTestBase {
   }
 
   @Test
+  void readsAreServedFromMemoryAndEveryWriteThroughTheStoreIsSeenAtOnce() throws Exception {
+    String first = newNumber();
+    String second = newNumber();
+    AtomicLong now = new AtomicLong(Instant.parse("2026-11-25T10:00:00Z").toEpochMilli());
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(now.get());
+      }
+    };
+    PushSubscriptionStore store = new PushSubscriptionStore(database(), clock);
+    assertThat(store.forNumber(first).await()).isEmpty(); // cached now
+    Subscription browser = browserSubscription("https://push.example.org/cache/" + first);
+    store.save(first, browser, null).await();
+    assertThat(store.forNumber(first).await()).hasSize(1);
+    assertThat(store.forNumber(second).await()).isEmpty();
+    store.save(second, browser, null).await(); // the endpoint moves: both numbers' reads change
+    assertThat(store.forNumber(first).await()).isEmpty();
+    assertThat(store.forNumber(second).await()).hasSize(1);
+    long id = store.forNumber(second).await().get(0).id();
+    assertThat(store.deleteById(id).await()).isTrue();
+    assertThat(store.forNumber(second).await()).isEmpty();
+    store.save(second, browser, null).await();
+    assertThat(store.delete(second, browser.endpoint()).await()).isTrue();
+    assertThat(store.forNumber(second).await()).isEmpty();
+
+    // a row written by another process (an import) is served from memory until the cached read is old enough
+    database().callBlocking(c -> {
+      try (var insert = c.prepareStatement("INSERT INTO push_subscriptions (number, endpoint, endpoint_sha256, "
+          + "p256dh, auth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        insert.setString(1, second);
+        insert.setString(2, browser.endpoint());
+        insert.setString(3, PushSubscriptionStore.endpointHash(browser.endpoint()));
+        insert.setString(4, browser.p256dh());
+        insert.setString(5, browser.auth());
+        insert.setLong(6, now.get());
+        insert.setLong(7, now.get());
+        insert.executeUpdate();
+      }
+      return null;
+    });
+    assertThat(store.forNumber(second).await()).as("answered from memory").isEmpty();
+    now.addAndGet(PushSubscriptionStore.CACHE_MILLIS);
+    assertThat(store.forNumber(second).await()).as("read again after CACHE_MILLIS").hasSize(1);
+  }
+
+  @Test
   void deleteOnlyRemovesTheOwnersSubscription() throws Exception {
     String owner = newNumber();
     String other = newNumber();
