@@ -258,9 +258,14 @@ webphone_start() { # PORT WORKDIR; sets SERVER_PID
   wait_ready "$port" "$SERVER_PID" || { tail -20 "$dir/server.log" >&2; die "webphone did not answer OPTIONS on $port"; }
 }
 
-webphone_memory() { # bytes of Java heap in use after a full GC
+webphone_memory() { # bytes of Java heap in use after a full GC ("?" when jcmd cannot attach: logged, not fatal)
   jcmd "$SERVER_PID" GC.run >/dev/null 2>&1 || true
-  jcmd "$SERVER_PID" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i+1); sub(/K,?$/, "", v); print v * 1024; exit}}'
+  local info
+  if ! info="$(jcmd "$SERVER_PID" GC.heap_info 2>&1)"; then
+    log "jcmd GC.heap_info failed (server alive: $(kill -0 "$SERVER_PID" 2>/dev/null && echo yes || echo no)): ${info:0:300}"
+    echo "?"; return 0
+  fi
+  awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i+1); sub(/K,?$/, "", v); print v * 1024; exit}}' <<< "$info"
 }
 
 webphone_registered() { # the registrar's gauge on the plain-HTTP /metrics (Prometheus text)

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import io.vertx.core.Vertx;
 import one.webph.server.db.Database;
 import one.webph.sip.message.Uri;
 import one.webph.sip.transport.Transport;
@@ -16,19 +17,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Persists the UDP bindings of {@link LocationService} in the {@code sip_location} table and loads them at
- * startup. Written behind the in-memory table, never on an event loop, by group commit: numbers that changed are
- * marked dirty, and one flush at a time stores the current bindings of up to {@link #MAX_BATCH} dirty numbers in
- * one transaction. An idle store flushes a change at once (one write, as before); under a burst the changes that
- * arrive while a flush runs wait for the next one and coalesce (a phone refreshing twice is written once). Per
- * REGISTER this was a transaction of its own, which at 1600 REGISTER/s cost as much CPU as the SIP event loop and
- * queued so deep behind a burst that HA1 lookups for INVITEs timed out (docs/PERFORMANCE.md).
+ * startup. Written behind the in-memory table, never on an event loop, by group commit (like Kamailio's usrloc
+ * write-back mode, with a far shorter interval): numbers that changed are marked dirty, and one flush at a time
+ * stores the current bindings of up to {@link #MAX_BATCH} dirty numbers in one transaction, at most one flush
+ * per flush interval unless a full batch waits. A change after a quiet period is written at once; changes during
+ * a busy one coalesce (a phone refreshing twice is written once) into few, large transactions. A crash loses at
+ * most the last interval's changes (a graceful stop writes everything). Per REGISTER this was a transaction of its
+ * own, which at 1600 REGISTER/s cost as much CPU as the SIP event loop and queued so deep behind a burst that HA1
+ * lookups for INVITEs timed out (docs/PERFORMANCE.md).
  */
 public final class LocationStore {
   private static final Logger log = LoggerFactory.getLogger(LocationStore.class);
   private static final String COLUMNS = "number, binding_key, contact_uri, instance_id, reg_id, call_id, cseq, "
       + "expires_at, flow_id, transport, source_host, source_port, user_agent, registered_at, q";
   /** Numbers per flush transaction: bounds the statement size and how long one transaction holds its locks. */
-  static final int MAX_BATCH = 200;
+  static final int MAX_BATCH = 1000;
 
   private final Database database;
   private final LocationService location;
@@ -36,12 +39,29 @@ public final class LocationStore {
   private final LinkedHashSet<String> dirty = new LinkedHashSet<>();
   /** Whether a flush transaction runs (at most one: writes of a number stay in order). Guarded by {@code this}. */
   private boolean flushing;
+  /** A timer will start the next flush (the interval since the last one has not passed). Guarded by this. */
+  private boolean flushScheduled;
+  private long lastFlushStartMillis = Long.MIN_VALUE / 2;
+  private final Vertx vertx;
+  private final long flushIntervalMillis;
   private long writesTotal;
   private long flushesTotal;
 
+  /** Writes each change at once (one flush at a time): tests and tools. */
   public LocationStore(Database database, LocationService location) {
+    this(database, location, null, 0);
+  }
+
+  /**
+   * @param vertx               for the flush timer (null: no interval)
+   * @param flushIntervalMillis least time between the starts of two flushes; a change after a quiet period is
+   *                            still written at once, changes during a busy period wait for the next flush
+   */
+  public LocationStore(Database database, LocationService location, Vertx vertx, long flushIntervalMillis) {
     this.database = database;
     this.location = location;
+    this.vertx = vertx;
+    this.flushIntervalMillis = vertx == null ? 0 : flushIntervalMillis;
   }
 
   /** Reads every unexpired binding (blocking: startup only) and deletes expired rows. */
@@ -72,9 +92,26 @@ public final class LocationStore {
   /** Schedules writing the UDP bindings of a number (read when its write runs, so the latest state is stored). */
   public synchronized void persist(String number) {
     dirty.add(number);
-    if (!flushing) {
-      startFlush();
+    flushSoon();
+  }
+
+  /** Starts a flush now, or schedules it for when the flush interval has passed. Holds the lock. */
+  private void flushSoon() {
+    if (flushing || flushScheduled || dirty.isEmpty()) {
+      return;
     }
+    long wait = lastFlushStartMillis + flushIntervalMillis - System.currentTimeMillis();
+    if (wait <= 0 || dirty.size() > MAX_BATCH) { // more than a batch waits for nothing: the backlog stays bounded
+      startFlush();
+      return;
+    }
+    flushScheduled = true;
+    vertx.setTimer(wait, id -> {
+      synchronized (this) {
+        flushScheduled = false;
+        flushSoon();
+      }
+    });
   }
 
   /**
@@ -82,9 +119,7 @@ public final class LocationStore {
    * few seconds, so a database that was down gets the bindings once it is back).
    */
   public synchronized void retryPending() {
-    if (!flushing && !dirty.isEmpty()) {
-      startFlush();
-    }
+    flushSoon();
   }
 
   /**
@@ -93,14 +128,15 @@ public final class LocationStore {
    */
   public synchronized boolean flushBlocking(long timeoutMillis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;
-    retryPending();
     while (flushing || !dirty.isEmpty()) {
+      if (!flushing) {
+        startFlush(); // now, not after the interval (a scheduled timer then finds nothing to do)
+      }
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
         return false;
       }
-      wait(left);
-      retryPending();
+      wait(Math.min(left, 100));
     }
     return true;
   }
@@ -123,6 +159,7 @@ public final class LocationStore {
       it.remove();
     }
     flushing = true;
+    lastFlushStartMillis = System.currentTimeMillis();
     database.transaction(connection -> {
       // READ COMMITTED: no InnoDB gap locks, so this delete+insert cannot deadlock with neighbouring numbers
       connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
@@ -134,9 +171,7 @@ public final class LocationStore {
         if (ar.succeeded()) {
           flushesTotal++;
           writesTotal += batch.size();
-          if (!dirty.isEmpty()) {
-            startFlush();
-          }
+          flushSoon();
         } else {
           // kept dirty (a number changed meanwhile is there already); retried by retryPending or the next change
           dirty.addAll(batch);

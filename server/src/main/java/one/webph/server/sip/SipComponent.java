@@ -33,6 +33,8 @@ public final class SipComponent implements Component {
   private static final Logger log = LoggerFactory.getLogger(SipComponent.class);
   private static final Duration CREDENTIAL_TTL = Duration.ofSeconds(10);
   private static final long SWEEP_MILLIS = 5_000;
+  /** Least time between two writes of changed UDP bindings (a crash loses at most this much; see LocationStore). */
+  private static final long LOCATION_FLUSH_MILLIS = 1_000;
 
   private MediaAnchor media;
   private CallHooks hooks;
@@ -85,7 +87,7 @@ public final class SipComponent implements Component {
     flood = new FloodGuard(settings, clock, metrics::ban);
 
     location = new LocationService(settings);
-    store = new LocationStore(context.database(), location);
+    store = new LocationStore(context.database(), location, vertx, LOCATION_FLUSH_MILLIS);
     List<Binding> stored = store.loadBlocking(clock.getAsLong());
     location.load(stored, clock.getAsLong());
     location.onChange(store::persist);

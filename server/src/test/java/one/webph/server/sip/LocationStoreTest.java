@@ -101,6 +101,30 @@ class LocationStoreTest extends DatabaseTestBase {
   }
 
   @Test
+  void aChangeAfterAQuietPeriodIsWrittenAtOnceLaterOnesWaitForTheInterval() throws Exception {
+    LocationService location = new LocationService(SETTINGS);
+    LocationStore store = new LocationStore(async, location, vertx, 60_000);
+    location.onChange(store::persist);
+    long now = System.currentTimeMillis();
+    location.register(udp("7778001", "<sip:a@192.0.2.1:5070>", 600, 1), now);
+    for (int i = 0; i < 250 && store.pendingCount() > 0; i++) {
+      Thread.sleep(20);
+    }
+    assertThat(store.pendingCount()).as("first change written without waiting for the interval").isZero();
+    assertThat(rows("7778001")).containsExactly("sip:a@192.0.2.1:5070 cseq=1");
+
+    location.register(udp("7778001", "<sip:a@192.0.2.1:5070>", 600, 2), now);
+    location.register(udp("7778002", "<sip:b@192.0.2.1:5070>", 600, 1), now);
+    Thread.sleep(300);
+    assertThat(store.pendingCount()).as("within the interval: waiting, coalescing").isEqualTo(2);
+    assertThat(rows("7778002")).isEmpty();
+    assertThat(store.flushBlocking(10_000)).as("a stop writes them without waiting for the interval").isTrue();
+    assertThat(rows("7778001")).containsExactly("sip:a@192.0.2.1:5070 cseq=2");
+    assertThat(rows("7778002")).containsExactly("sip:b@192.0.2.1:5070 cseq=1");
+    assertThat(store.counters()[0]).as("flushes").isEqualTo(2);
+  }
+
+  @Test
   void aFailedWriteIsKeptAndStoredOnceTheDatabaseTakesItAgain() throws Exception {
     LocationService location = new LocationService(SETTINGS);
     LocationStore store = new LocationStore(async, location);
