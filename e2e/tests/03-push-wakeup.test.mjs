@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchText, startServer } from '../lib/server.mjs';
 import { openProfile, withDiagnostics } from '../lib/browser.mjs';
 import { dial, inboundAudio, takeNumber, waitIdle, waitPhase, waitRegistered } from '../lib/app.mjs';
-import { MockPushService, deliverToServiceWorker, openServiceWorkerPage, registerSubscription, shownNotifications } from '../lib/pushservice.mjs';
+import { MockPushService, deliverAndWaitShown, deliverToServiceWorker, openServiceWorkerPage, registerSubscription, shownNotifications } from '../lib/pushservice.mjs';
 
 /** How long the server holds a call to a number without a live contact (WEBPHONE_PUSH_HOLD_SECONDS). */
 const HOLD_SECONDS = 30;
@@ -140,14 +140,15 @@ describe('3. push wake-up', { timeout: 180_000 }, () => {
     assert.equal(push.messages.filter((m) => m.json?.notification?.data?.action === 'call-canceled').length, 0, 'no call-canceled push after an answered call');
   }));
 
-  it('"Hang up" on the notification declines the held call: 603 to the caller, call-canceled to B', diagnose('reject', async () => {
+  it('"Hang up" on the notification declines the held call: 603 to the caller, call-canceled to B', diagnose('reject', async (t) => {
     await closeBobsApp();
     const message = await callClosedBob();
     const { id } = message.json.notification.data;
     const page = await openServiceWorkerPage(bob, server.baseUrl);
-    await deliverToServiceWorker(bob.context, page, server.baseUrl, message.text);
-    const [ringing] = await shownNotifications(page);
-    assert.equal(ringing?.data?.id, id, 'the ringing notification is for this call');
+    const shown = await deliverAndWaitShown(bob, page, server.baseUrl, message.text, (n) => n.data?.id === id,
+      (line) => t.diagnostic(line));
+    const ringing = shown.find((n) => n.data?.id === id);
+    assert.equal(ringing?.data?.id, id, `the ringing notification is for this call (shown: ${JSON.stringify(shown)})`);
 
     // The reject token is bound to the callee: the caller's credentials cannot use it.
     const aliceCredentials = await alice.webphone(() => window.webphone.state.credentials);
@@ -182,7 +183,7 @@ describe('3. push wake-up', { timeout: 180_000 }, () => {
     await waitIdle(alice);
   }));
 
-  it('the caller hangs up while B is held: call-canceled replaces the ringing notification', diagnose('cancel', async () => {
+  it('the caller hangs up while B is held: call-canceled replaces the ringing notification', diagnose('cancel', async (t) => {
     // B's page from the previous test is the service worker page (not the app): B is still unregistered.
     assert.equal(await server.metric('sip_registrations_active'), 1, 'only A is registered');
     const page = bob.page;
@@ -191,9 +192,10 @@ describe('3. push wake-up', { timeout: 180_000 }, () => {
     });
     const message = await callClosedBob();
     const { id } = message.json.notification.data;
-    await deliverToServiceWorker(bob.context, page, server.baseUrl, message.text);
-    const [ringing] = await shownNotifications(page);
-    assert.equal(ringing?.title, 'Incoming call');
+    const shown = await deliverAndWaitShown(bob, page, server.baseUrl, message.text, (n) => n.data?.id === id,
+      (line) => t.diagnostic(line));
+    const ringing = shown.find((n) => n.data?.id === id);
+    assert.equal(ringing?.title, 'Incoming call', `the ringing notification for this call (shown: ${JSON.stringify(shown)})`);
 
     await alice.byTestId('hangup').click();
     await waitIdle(alice);
