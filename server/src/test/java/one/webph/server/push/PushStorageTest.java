@@ -28,6 +28,26 @@ class PushStorageTest extends DatabaseTestBase {
     return number;
   }
 
+  /** A UTC clock reading {@code now}, which the test moves. */
+  private static Clock clockAt(AtomicLong now) {
+    return new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(now.get());
+      }
+    };
+  }
+
   /** A valid browser subscription (a fresh P-256 key and auth secret) at an https endpoint. */
   static Subscription browserSubscription(String endpoint) {
     byte[] auth = new byte[16];
@@ -80,22 +100,7 @@ class PushStorageTest extends DatabaseTestBase {
     String first = newNumber();
     String second = newNumber();
     AtomicLong now = new AtomicLong(Instant.parse("2026-11-25T10:00:00Z").toEpochMilli());
-    Clock clock = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochMilli(now.get());
-      }
-    };
+    Clock clock = clockAt(now);
     PushSubscriptionStore store = new PushSubscriptionStore(database(), clock);
     assertThat(store.forNumber(first).await()).isEmpty(); // cached now
     Subscription browser = browserSubscription("https://push.example.org/cache/" + first);
@@ -209,22 +214,7 @@ class PushStorageTest extends DatabaseTestBase {
   void expiredMessagesAreNotPendingAndArePurged() throws Exception {
     String number = newNumber();
     AtomicLong now = new AtomicLong(Instant.now().toEpochMilli());
-    Clock clock = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochMilli(now.get());
-      }
-    };
+    Clock clock = clockAt(now);
     OfflineMessageStore store = new OfflineMessageStore(database(), Duration.ofDays(14), clock);
     long old = store.store(number, "sip:1@x", "text/plain", "old", null).await();
     now.addAndGet(Duration.ofDays(10).toMillis());
