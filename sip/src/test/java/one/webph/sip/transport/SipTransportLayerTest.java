@@ -43,22 +43,24 @@ class SipTransportLayerTest {
     private SipTransportLayer layer;
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private final BlockingQueue<SipFlow> closedFlows = new LinkedBlockingQueue<>();
+    /** Records what a transport layer delivers into {@link #received} and {@link #closedFlows}. */
+    private final SipTransportListener recorder = new SipTransportListener() {
+        @Override
+        public void onMessage(SipMessage message, SipFlow flow, SocketAddress source) {
+            received.add(new Received(message, flow, source));
+        }
+
+        @Override
+        public void onFlowClosed(SipFlow flow) {
+            closedFlows.add(flow);
+        }
+    };
 
     @BeforeEach
     void setUp() {
         vertx = Vertx.vertx();
         layer = new SipTransportLayer(vertx, new SipTransportOptions().setMaxMessageSize(4096).setMaxConnectionsPerIp(3),
-                new SipTransportListener() {
-                    @Override
-                    public void onMessage(SipMessage message, SipFlow flow, SocketAddress source) {
-                        received.add(new Received(message, flow, source));
-                    }
-
-                    @Override
-                    public void onFlowClosed(SipFlow flow) {
-                        closedFlows.add(flow);
-                    }
-                });
+                recorder);
     }
 
     @AfterEach
@@ -186,22 +188,11 @@ class SipTransportLayerTest {
 
     @Test
     void streamIdleTimeoutAppliesToTcpApartFromTheWebSocketOne() throws Exception {
-        SipTransportListener listener = new SipTransportListener() {
-            @Override
-            public void onMessage(SipMessage message, SipFlow flow, SocketAddress source) {
-                received.add(new Received(message, flow, source));
-            }
-
-            @Override
-            public void onFlowClosed(SipFlow flow) {
-                closedFlows.add(flow);
-            }
-        };
         // both close idle WebSockets after 1 s; only "strict" applies that to TCP as well
         SipTransportLayer patient = new SipTransportLayer(vertx,
-                new SipTransportOptions().setIdleTimeoutSeconds(1).setStreamIdleTimeoutSeconds(60), listener);
+                new SipTransportOptions().setIdleTimeoutSeconds(1).setStreamIdleTimeoutSeconds(60), recorder);
         SipTransportLayer strict = new SipTransportLayer(vertx, new SipTransportOptions().setIdleTimeoutSeconds(1),
-                listener);
+                recorder);
         try {
             int patientPort = await(patient.listenTcp("127.0.0.1", 0)).port();
             int strictPort = await(strict.listenTcp("127.0.0.1", 0)).port();
