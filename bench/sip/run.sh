@@ -28,6 +28,9 @@
 #   JIT compiler threads, now shown per step) MEM_SETTLE_SECONDS=35 (memory is read right after the 50,000 registrations and again
 #   after this wait, when the UDP server transactions' Timer J, 32 s, has ended them: bindings only).
 #   WEBPHONE_MEDIA_PORTS=10000-29999 (our relay's ports, 4 per call).
+#   PROFILER_LIB=/path/libasyncProfiler.so (async-profiler 4, e.g. from the Maven Central jar
+#   tools.profiler:async-profiler): attached to our JVM for every measured step, PROFILER_EVENT (itimer) samples
+#   written as collapsed stacks to the work dir (kept), NAME-RATE.collapsed; not for Kamailio.
 #   KEEP_WORKDIR=1 keeps logs (always printed on failure). WEBPHONE_JAR=server/target/webphone.jar (the shaded
 #   jar of `mvn -pl sip,media,webpush,server package`), JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseG1GC" (our server's JVM).
 #   MariaDB at 127.0.0.1:3306 as root without password (databases kamailio_bench and webphone_bench are
@@ -313,11 +316,13 @@ measure_step() { # NAME RATE TRANSACTIONS_PER_CALL sipp-args...
   cpu0="$(cpu_ticks "$SERVER_PID")"
   local relay0=0 relay1=0; [ -n "${RELAY_PID:-}" ] && relay0="$(cpu_ticks "$RELAY_PID")"
   local jit0 jit1; jit0="$(jit_ticks "$SERVER_PID")"
+  profiler_start
   local t0 t1; t0="$(date +%s%N)"
   sipp_run "$PORT" $((STEP_SECONDS * 3 + 30)) "$@" -r "$rate" -m "$calls" -timeout "$((STEP_SECONDS * 3 + 20))s" \
     -trace_stat -stf "$stat" -fd 1 -trace_err -error_file "$WORK/$name-$rate.err" -max_log_size 2000000 \
     > "$WORK/$name-$rate.out" 2>&1 || rc=$?
   t1="$(date +%s%N)"
+  profiler_stop "$WORK/$name-$rate.collapsed"
   cpu1="$(cpu_ticks "$SERVER_PID")"
   jit1="$(jit_ticks "$SERVER_PID")"
   [ -n "${RELAY_PID:-}" ] && relay1="$(cpu_ticks "$RELAY_PID")"
@@ -339,6 +344,19 @@ EOF
   STEP_OK=0
   if [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$ok" -eq "$calls" ] && [ $((STEP_RATE * 10)) -ge $((rate * 9)) ]; then STEP_OK=1; fi
   log "  $name at $rate/s: $ok/$calls ok, failed $failed, achieved ${STEP_RATE}/s, ${STEP_CPU} CPU s/1000 txn (JIT compiler threads ${STEP_JIT})${RELAY_PID:+, relay process $(python3 -c "import sys; t,hz,ok,pc=map(int,sys.argv[1:]); print(f'{t/hz/(ok*pc)*1000:.3f}' if ok else '-')" "$((relay1 - relay0))" "$CLK_TCK" "$ok" "$per_call") CPU s/1000 txn}, sipp rc $rc"
+}
+
+# async-profiler in our JVM for one step (jcmd would read "a=b" in the options as its own argument: quoted) (PROFILER_LIB set, target not Kamailio); failures are logged, not fatal.
+profiler_start() {
+  [ -n "${PROFILER_LIB:-}" ] && [ "$CURRENT_TARGET" != kamailio ] || return 0
+  jcmd "$SERVER_PID" JVMTI.agent_load "$PROFILER_LIB" "\"start,threads,event=${PROFILER_EVENT:-itimer}\"" >/dev/null 2>&1 \
+    || log "profiler: could not attach to $SERVER_PID"
+}
+profiler_stop() { # FILE
+  [ -n "${PROFILER_LIB:-}" ] && [ "$CURRENT_TARGET" != kamailio ] || return 0
+  jcmd "$SERVER_PID" JVMTI.agent_load "$PROFILER_LIB" "\"stop,file=$1,collapsed\"" >/dev/null 2>&1 \
+    || log "profiler: could not stop in $SERVER_PID"
+  PROFILED=1
 }
 
 # Stepped rates: sets BEST_RATE (highest asked rate fully passed) and BEST_CPU (its CPU s per 1000 transactions).
@@ -432,7 +450,8 @@ bench_target() {
   log "  registered ${RESULT[$t.heap_ok]}/$HEAP_USERS (server says ${RESULT[$t.registered]}), sipp rc $rc, memory $before -> $after bytes, ${RESULT[$t.mem_settled]} after ${MEM_SETTLE_SECONDS}s"
 
   "${t}_stop"; trap - EXIT
-  [ "${KEEP_WORKDIR:-0}" = 1 ] && log "$t: logs kept in $WORK" || rm -rf "$WORK"
+  if [ "${KEEP_WORKDIR:-0}" = 1 ] || [ -n "${PROFILED:-}" ]; then log "$t: logs kept in $WORK"; else rm -rf "$WORK"; fi
+  PROFILED=
 }
 
 mib() { python3 -c "import sys; v=sys.argv[1]; print(f'{int(v)/1048576:.1f}' if v.isdigit() else '?')" "${1:-?}"; }
