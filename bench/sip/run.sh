@@ -31,6 +31,7 @@
 #   PROFILER_LIB=/path/libasyncProfiler.so (async-profiler 4, e.g. from the Maven Central jar
 #   tools.profiler:async-profiler): attached to our JVM for every measured step, PROFILER_EVENT (itimer) samples
 #   written as collapsed stacks to the work dir (kept), NAME-RATE.collapsed; not for Kamailio.
+#   HISTOGRAM=1 (with KEEP_WORKDIR=1) writes our heap's class histogram at each memory reading, histogram-N.txt.
 #   KEEP_WORKDIR=1 keeps logs (always printed on failure). WEBPHONE_JAR=server/target/webphone.jar (the shaded
 #   jar of `mvn -pl sip,media,webpush,server package`), JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseG1GC" (our server's JVM).
 #   MariaDB at 127.0.0.1:3306 as root without password (databases kamailio_bench and webphone_bench are
@@ -263,6 +264,10 @@ webphone_start() { # PORT WORKDIR; sets SERVER_PID
 
 webphone_memory() { # bytes of Java heap in use after a full GC ("?" when jcmd cannot attach: logged, not fatal)
   jcmd "$SERVER_PID" GC.run >/dev/null 2>&1 || true
+  if [ "${HISTOGRAM:-0}" = 1 ]; then # what the heap holds, per class (kept in the work dir)
+    MEM_READS=$((${MEM_READS:-0} + 1))
+    jcmd "$SERVER_PID" GC.class_histogram > "$WORK/histogram-$MEM_READS.txt" 2>&1 || true
+  fi
   local info
   if ! info="$(jcmd "$SERVER_PID" GC.heap_info 2>&1)"; then
     log "jcmd GC.heap_info failed (server alive: $(kill -0 "$SERVER_PID" 2>/dev/null && echo yes || echo no)): ${info:0:300}"

@@ -119,7 +119,7 @@ final class ProxyCore {
     /** Branches were cancelled (CANCEL, 2xx/6xx elsewhere, Timer C): no new branch may start. */
     boolean cancelled;
     boolean cleanupScheduled;
-    long timerC = -1;
+    one.webph.sip.transaction.TimerService.Cancellable timerC;
     /** For the call record: when the proxy took the request on, and whether the caller's CANCEL ended it. */
     final long startedMillis = System.currentTimeMillis();
     boolean callerCancelled;
@@ -211,7 +211,7 @@ final class ProxyCore {
     server.setApplicationData(call);
     active.add(call);
     if (call.isInvite()) {
-      call.timerC = vertx.setTimer(settings.inviteTimeout().toMillis(), id -> timerC(call));
+      call.timerC = transactions.timers().schedule(settings.inviteTimeout().toMillis(), () -> timerC(call));
     }
     return call;
   }
@@ -621,7 +621,7 @@ final class ProxyCore {
   }
 
   private void timerC(Call call) {
-    call.timerC = -1;
+    call.timerC = null;
     if (call.finished) {
       return;
     }
@@ -641,9 +641,9 @@ final class ProxyCore {
   }
 
   private void stopTimerC(Call call) {
-    if (call.timerC >= 0) {
-      vertx.cancelTimer(call.timerC);
-      call.timerC = -1;
+    if (call.timerC != null) {
+      call.timerC.cancel();
+      call.timerC = null;
     }
   }
 
@@ -770,7 +770,7 @@ final class ProxyCore {
     } else if (call.finished && !call.cleanupScheduled) {
       // Branches still waiting for their 487 keep the call listed at most one transaction timeout (64*T1).
       call.cleanupScheduled = true;
-      vertx.setTimer(64L * 500 + 1000, id -> active.remove(call));
+      transactions.timers().schedule(64L * 500 + 1000, () -> active.remove(call));
     }
   }
 

@@ -52,6 +52,11 @@ public final class TransactionLayer implements SipTransportListener {
         return config;
     }
 
+    /** The timers the transactions run on (the TU may schedule its own, e.g. a proxy's Timer C, on them). */
+    public TimerService timers() {
+        return timers;
+    }
+
     public int serverTransactionCount() {
         return servers.size();
     }

@@ -5,8 +5,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramSocket;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.InternetProtocolFamily;
 import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
@@ -20,6 +29,9 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.TCPSSLOptions;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -70,7 +82,7 @@ public final class SipTransportLayer {
     private final SipTransportOptions options;
     private volatile SipTransportListener listener;
 
-    private final List<UdpEndpoint> udpSockets = new ArrayList<>();
+    private final List<UdpEndpoint> udpSockets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<NetServer> netServers = new ArrayList<>();
     private final List<NetServer> tlsServers = new ArrayList<>();
     private final List<HttpServer> wssServers = new ArrayList<>();
@@ -110,19 +122,50 @@ public final class SipTransportLayer {
 
     // ------------------------------------------------------------------ listeners
 
-    /** Listens for UDP datagrams. */
+    /** Listens for UDP datagrams (on the core context's event loop: see {@link UdpEndpoint}). */
     public Future<SocketAddress> listenUdp(String host, int port) {
-        DatagramSocketOptions o = new DatagramSocketOptions().setIpV6(host.indexOf(':') >= 0)
-                .setReceiveBufferSize(1 << 20);
-        DatagramSocket socket = vertx.createDatagramSocket(o);
-        UdpEndpoint ep = new UdpEndpoint(socket);
-        socket.handler(p -> ep.onPacket(p.data(), p.sender()));
-        socket.exceptionHandler(e -> log.warn("UDP socket error: {}", e.toString()));
-        return socket.listen(port, host).map(s -> {
-            udpSockets.add(ep);
-            listening.putIfAbsent(Transport.UDP, s.localAddress());
-            return s.localAddress();
+        boolean ipv6 = host.indexOf(':') >= 0;
+        ContextInternal context = (ContextInternal) core;
+        VertxInternal owner = context.owner();
+        DatagramChannel channel = owner.transport().datagramChannel(ipv6 ? InternetProtocolFamily.IPv6
+                : InternetProtocolFamily.IPv4);
+        owner.transport().configure(channel, new DatagramSocketOptions().setIpV6(ipv6).setReceiveBufferSize(1 << 20));
+        UdpEndpoint[] endpoint = new UdpEndpoint[1];
+        channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                if (endpoint[0] != null) {
+                    context.dispatch(packet, p -> endpoint[0].onPacket(p.content(), p.sender()));
+                }
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                // e.g. ICMP port unreachable reported on a later send: the transaction's timers deal with the peer
+                log.debug("UDP socket error: {}", cause.toString());
+            }
         });
+        Promise<SocketAddress> promise = context.promise();
+        context.nettyEventLoop().register(channel).addListener(registered -> {
+            if (!registered.isSuccess()) {
+                promise.fail(registered.cause());
+                return;
+            }
+            channel.bind(new InetSocketAddress(host, port)).addListener(bound -> {
+                if (!bound.isSuccess()) {
+                    channel.close();
+                    promise.fail(bound.cause());
+                    return;
+                }
+                SocketAddress local = SocketAddress.inetSocketAddress((InetSocketAddress) channel.localAddress());
+                UdpEndpoint ep = new UdpEndpoint(channel, local, ipv6);
+                endpoint[0] = ep;
+                udpSockets.add(ep);
+                listening.putIfAbsent(Transport.UDP, local);
+                promise.complete(local);
+            });
+        });
+        return promise.future();
     }
 
     /** Listens for SIP over TCP. */
@@ -297,8 +340,8 @@ public final class SipTransportLayer {
                     String host = p[2].substring(0, last);
                     int port = Integer.parseInt(p[2].substring(last + 1));
                     for (UdpEndpoint ep : udpSockets) {
-                        if (ep.socket.localAddress().port() == localPort) {
-                            return Optional.of(ep.flow(SocketAddress.inetSocketAddress(port, host)));
+                        if (ep.local.port() == localPort) {
+                            return Optional.of(ep.flow(host, port));
                         }
                     }
                 } catch (NumberFormatException ignored) {
@@ -331,7 +374,7 @@ public final class SipTransportLayer {
             if (ep == null) {
                 return Future.failedFuture("no UDP listener");
             }
-            SipFlow f = ep.flow(SocketAddress.inetSocketAddress(port, h));
+            SipFlow f = ep.flow(h, port);
             return f.send(message).map(v -> f);
         }
         ConnectionFlow existing = flowsByRemote.get(remoteKey(t, h, port));
@@ -371,7 +414,8 @@ public final class SipTransportLayer {
             port = top.portOrDefault();
         }
         if (requestFlow instanceof UdpFlow uf) {
-            return uf.endpoint.flow(SocketAddress.inetSocketAddress(port, stripBrackets(host))).send(response);
+            // usually back to where the request came from (received/rport): that flow's address is at hand
+            return (uf.leadsTo(host, port) ? uf : uf.endpoint.flow(host, port)).send(response);
         }
         return send(response, Transport.UDP, host, port).mapEmpty();
     }
@@ -379,7 +423,7 @@ public final class SipTransportLayer {
     private UdpEndpoint pickUdp(String host) {
         boolean v6 = host.indexOf(':') >= 0;
         for (UdpEndpoint ep : udpSockets) {
-            if ((ep.socket.localAddress().host().indexOf(':') >= 0) == v6) {
+            if (ep.ipv6 == v6) {
                 return ep;
             }
         }
@@ -564,7 +608,9 @@ public final class SipTransportLayer {
         closed = true;
         List<Future<?>> all = new ArrayList<>();
         for (UdpEndpoint ep : udpSockets) {
-            all.add(ep.socket.close());
+            Promise<Void> p = Promise.promise();
+            ep.channel.close().addListener(f -> p.complete());
+            all.add(p.future());
         }
         for (NetServer s : netServers) {
             all.add(s.close());
@@ -589,38 +635,96 @@ public final class SipTransportLayer {
 
     // ------------------------------------------------------------------ flow implementations
 
+    /**
+     * A UDP listener: a Netty datagram channel registered on the core context's event loop, so a datagram is
+     * parsed and handed to the listener right where it was read. Why not Vert.x's {@code DatagramSocket} (as the
+     * media relay's {@code RelaySocket}): it copies every datagram into a new heap buffer, its handler ran on a
+     * context of its own and each message then hopped to the core context through the task queue, and every send
+     * resolved the destination string and allocated two promises. Measured in docs/PERFORMANCE.md (SIP).
+     */
     private final class UdpEndpoint {
-        final DatagramSocket socket;
+        final DatagramChannel channel;
+        final SocketAddress local;
+        final boolean ipv6;
+        /** Parse buffer: the parser copies what it keeps, so one array serves every datagram (event loop only). */
+        private final byte[] scratch;
 
-        UdpEndpoint(DatagramSocket socket) {
-            this.socket = socket;
+        UdpEndpoint(DatagramChannel channel, SocketAddress local, boolean ipv6) {
+            this.channel = channel;
+            this.local = local;
+            this.ipv6 = ipv6;
+            this.scratch = new byte[options.maxMessageSize()];
         }
 
-        UdpFlow flow(SocketAddress remote) {
-            return new UdpFlow(this, remote);
+        UdpFlow flow(InetSocketAddress remote) {
+            return new UdpFlow(this, remote, null, remote.getPort());
         }
 
-        void onPacket(Buffer data, SocketAddress sender) {
-            if (data.length() > options.maxMessageSize()) {
-                log.warn("dropping {}-byte datagram from {}: over the {}-byte limit", data.length(), sender,
-                        options.maxMessageSize());
+        /** A flow to host:port; a host name is resolved when sending (never on the event loop's time). */
+        UdpFlow flow(String host, int port) {
+            InetSocketAddress literal = literal(host, port);
+            return literal != null ? flow(literal) : new UdpFlow(this, null, host, port);
+        }
+
+        void onPacket(ByteBuf data, InetSocketAddress sender) {
+            int length = data.readableBytes();
+            if (length > scratch.length) {
+                log.warn("dropping {}-byte datagram from {}: over the {}-byte limit", length, sender, scratch.length);
                 return;
             }
-            byte[] bytes = data.getBytes();
-            if (isKeepAlive(bytes)) {
+            data.getBytes(data.readerIndex(), scratch, 0, length);
+            if (isKeepAlive(scratch, length)) {
                 return; // RFC 5626 STUN/CRLF keep-alives on UDP need no SIP handling here
             }
             UdpFlow flow = flow(sender);
+            SocketAddress source = flow.remoteAddress();
+            SipMessage message;
             try {
-                deliver(SipMessageParser.parseDatagram(bytes), flow, sender);
+                message = SipMessageParser.parseDatagram(scratch, 0, length);
             } catch (SipParseException e) {
-                rejectMalformed(e, flow, sender);
+                rejectMalformed(e, flow, source);
+                return;
             }
+            deliver(message, flow, source);
+        }
+
+        Future<Void> send(SipMessage message, InetSocketAddress target) {
+            if (closed) {
+                return Future.failedFuture("transport layer closed");
+            }
+            ChannelFuture sent = channel.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(message.encode()), target));
+            if (sent.isDone()) {
+                // on the event loop the datagram went out inside writeAndFlush: no promise to complete later
+                return sent.isSuccess() ? Future.succeededFuture() : Future.failedFuture(sent.cause());
+            }
+            Promise<Void> promise = Promise.promise();
+            sent.addListener(f -> {
+                if (f.isSuccess()) {
+                    promise.complete();
+                } else {
+                    promise.fail(f.cause());
+                }
+            });
+            return promise.future();
         }
     }
 
-    private static boolean isKeepAlive(byte[] b) {
-        for (byte x : b) {
+    /** host:port as a socket address when host is an IP literal (no name lookup), else null. */
+    private static InetSocketAddress literal(String host, int port) {
+        String h = stripBrackets(host);
+        if (!HostNames.isIpAddress(h)) {
+            return null;
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(h), port); // a literal: parsed, never looked up
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static boolean isKeepAlive(byte[] b, int length) {
+        for (int i = 0; i < length; i++) {
+            byte x = b[i];
             if (x != '\r' && x != '\n' && x != 0) {
                 return false;
             }
@@ -628,18 +732,29 @@ public final class SipTransportLayer {
         return true;
     }
 
+    /** Our UDP socket and a remote address (resolved, or a host name resolved per send). */
     private final class UdpFlow implements SipFlow {
         final UdpEndpoint endpoint;
-        final SocketAddress remote;
+        /** Null for a host name: {@link #host} is resolved when sending. */
+        final InetSocketAddress remote;
+        final String host;
+        final int port;
+        private SocketAddress remoteAddress;
+        private String id;
 
-        UdpFlow(UdpEndpoint endpoint, SocketAddress remote) {
+        UdpFlow(UdpEndpoint endpoint, InetSocketAddress remote, String host, int port) {
             this.endpoint = endpoint;
             this.remote = remote;
+            this.host = host;
+            this.port = port;
         }
 
         @Override
         public String id() {
-            return "udp:" + endpoint.socket.localAddress().port() + ":" + remote.hostAddress() + ":" + remote.port();
+            if (id == null) {
+                id = "udp:" + endpoint.local.port() + ":" + remoteAddress().hostAddress() + ":" + port;
+            }
+            return id;
         }
 
         @Override
@@ -649,12 +764,22 @@ public final class SipTransportLayer {
 
         @Override
         public SocketAddress localAddress() {
-            return endpoint.socket.localAddress();
+            return endpoint.local;
         }
 
         @Override
         public SocketAddress remoteAddress() {
-            return remote;
+            if (remoteAddress == null) {
+                remoteAddress = remote != null ? SocketAddress.inetSocketAddress(remote)
+                        : SocketAddress.inetSocketAddress(port, host);
+            }
+            return remoteAddress;
+        }
+
+        /** Whether this flow leads to host:port (host as an IP literal or a name, compared as written). */
+        boolean leadsTo(String h, int p) {
+            return p == port && stripBrackets(h).equalsIgnoreCase(remoteAddress().hostAddress() != null
+                    ? remoteAddress().hostAddress() : host);
         }
 
         @Override
@@ -664,8 +789,11 @@ public final class SipTransportLayer {
 
         @Override
         public Future<Void> send(SipMessage message) {
-            String host = remote.hostAddress() != null ? remote.hostAddress() : remote.host();
-            return endpoint.socket.send(Buffer.buffer(message.encode()), remote.port(), host);
+            if (remote != null) {
+                return endpoint.send(message, remote);
+            }
+            return ((VertxInternal) vertx).nameResolver().resolve(host)
+                    .compose(a -> endpoint.send(message, new InetSocketAddress(a, port)));
         }
 
         @Override
@@ -675,12 +803,16 @@ public final class SipTransportLayer {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof UdpFlow u && u.id().equals(id());
+            if (!(o instanceof UdpFlow u) || u.endpoint != endpoint || u.port != port) {
+                return false;
+            }
+            return remote != null && u.remote != null ? remote.getAddress().equals(u.remote.getAddress())
+                    : id().equals(u.id());
         }
 
         @Override
         public int hashCode() {
-            return id().hashCode();
+            return endpoint.local.port() * 31 + port;
         }
 
         @Override
@@ -833,7 +965,7 @@ public final class SipTransportLayer {
                 ws.close((short) 1009, "message too big");
                 return;
             }
-            if (isKeepAlive(bytes)) {
+            if (isKeepAlive(bytes, bytes.length)) {
                 return;
             }
             try {
