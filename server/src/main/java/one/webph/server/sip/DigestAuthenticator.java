@@ -156,7 +156,7 @@ public final class DigestAuthenticator {
     if (qop != null) {
       nc = credentials.param("nc");
       cnonce = credentials.param("cnonce");
-      if (!"auth".equalsIgnoreCase(qop) || nc == null || cnonce == null || !nc.matches("[0-9a-fA-F]{8}")) {
+      if (!"auth".equalsIgnoreCase(qop) || nc == null || cnonce == null || !isEightHexDigits(nc)) {
         return Outcome.MALFORMED;
       }
       nonceCount = Long.parseLong(nc, 16);
@@ -170,5 +170,19 @@ public final class DigestAuthenticator {
       return Outcome.STALE;
     }
     return nonces.acceptCount(nonce, nonceCount) ? Outcome.OK : Outcome.REPLAY;
+  }
+
+  /** nc is exactly 8 hex digits (RFC 7616 3.4); a regex here was compiled per request. */
+  private static boolean isEightHexDigits(String s) {
+    if (s.length() != 8) {
+      return false;
+    }
+    for (int i = 0; i < 8; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
+        return false;
+      }
+    }
+    return true;
   }
 }

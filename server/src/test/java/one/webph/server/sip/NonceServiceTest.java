@@ -34,19 +34,41 @@ class NonceServiceTest {
   }
 
   @Test
-  void expiredNoncesLeaveTheReplayTableWhileLiveOnesStay() {
-    for (int i = 0; i < 1500; i++) {
-      assertThat(nonces.acceptCount(nonces.create(), 1)).isTrue();
+  void aNonceWhoseSlotANewerNonceTookIsRefusedAndTheTableNeverGrows() {
+    String old = nonces.create();
+    assertThat(nonces.acceptCount(old, 1)).isTrue();
+    String younger = nonces.create();
+    assertThat(nonces.acceptCount(younger, 1)).isTrue();
+    // SLOTS challenges later the next nonce lands in the old one's slot
+    for (int i = 2; i < NonceService.SLOTS; i++) {
+      nonces.create();
     }
-    now.addAndGet(200_000);
-    String recent = nonces.create();
-    assertThat(nonces.acceptCount(recent, 1)).isTrue();
-    assertThat(nonces.trackedNonces()).as("nothing expired yet").isEqualTo(1501);
+    String successor = nonces.create();
+    assertThat(nonces.check(successor)).isEqualTo(NonceService.Status.VALID);
+    assertThat(nonces.acceptCount(successor, 1)).isTrue();
+    assertThat(nonces.acceptCount(old, 2)).as("its count is gone: refused (the client gets a fresh challenge)")
+        .isFalse();
+    assertThat(nonces.acceptCount(younger, 2)).as("a nonce whose slot is still its own keeps counting").isTrue();
+    assertThat(nonces.acceptCount(younger, 2)).as("replay").isFalse();
+    assertThat(nonces.trackedNonces()).isEqualTo(2);
+  }
 
-    now.addAndGet(150_000); // the first 1500 are 350 s old, the recent one 150 s
-    String another = nonces.create();
-    assertThat(nonces.acceptCount(another, 1)).isTrue();
-    assertThat(nonces.trackedNonces()).as("expired ones purged, live ones kept").isEqualTo(2);
-    assertThat(nonces.acceptCount(recent, 1)).as("a live nonce's count is still remembered").isFalse();
+  @Test
+  void nonceIdsAreUniqueAndAWithoutQopNonceIsSingleUse() {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(seen.add(nonces.create())).isTrue();
+    }
+    String nonce = nonces.create();
+    assertThat(nonces.acceptCount(nonce, 0)).isTrue();
+    assertThat(nonces.acceptCount(nonce, 0)).as("no qop: the nonce is used up").isFalse();
+    assertThat(nonces.acceptCount("not-a-nonce", 1)).isFalse();
+  }
+
+  @Test
+  void anotherSecretsNonceIsInvalid() {
+    NonceService other = new NonceService(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+        "example.org", Duration.ofSeconds(300), now::get);
+    assertThat(nonces.check(other.create())).isEqualTo(NonceService.Status.INVALID);
   }
 }

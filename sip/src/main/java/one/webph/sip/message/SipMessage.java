@@ -30,17 +30,73 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
             "expires", "min-expires", "content-type", "date", "www-authenticate", "proxy-authenticate",
             "authorization", "proxy-authorization");
 
-    final ArrayList<HeaderField> fields;
+    /** Null while compacted ({@link #compact}): {@link #fields()} parses them back from {@link #wire}. */
+    private ArrayList<HeaderField> fields;
     private byte[] body = NO_BODY;
     private Map<String, Object> typedCache;
+    /** The wire form as last encoded, kept until the message changes; all that a compacted message holds. */
+    private byte[] wire;
 
     SipMessage() {
         fields = new ArrayList<>(12);
     }
 
     SipMessage(SipMessage other) {
-        fields = new ArrayList<>(other.fields);
+        fields = new ArrayList<>(other.fields());
         body = other.body;
+        wire = other.wire; // the same wire form until one of the two changes
+    }
+
+    /** The header fields, parsed back from the wire form first when the message was compacted. */
+    final ArrayList<HeaderField> fields() {
+        if (fields == null) {
+            inflate();
+        }
+        return fields;
+    }
+
+    // ------------------------------------------------------------------ compaction
+
+    /**
+     * Reduces the message to its wire form (one byte array) until it is read or changed again, when it is parsed
+     * back. For messages kept long but rarely read: a UDP transaction holds its request and last response for
+     * 32 s after the final response (Timer J) only to answer retransmissions, and the parsed form (a field object
+     * and strings per header, URIs, parameters) was most of the server's live heap and of its GC work.
+     */
+    public void compact() {
+        if (fields == null) {
+            return;
+        }
+        byte[] w = encode();
+        fields = null;
+        body = null;
+        typedCache = null;
+        wire = w;
+        compactStartLine();
+    }
+
+    /** Whether the message is compacted (tests). */
+    public boolean isCompacted() {
+        return fields == null;
+    }
+
+    /** Subclasses drop what they can rebuild from the start line. */
+    abstract void compactStartLine();
+
+    /** Subclasses take back their start-line parts from the message parsed from the wire form. */
+    abstract void inflateStartLine(SipMessage parsed);
+
+    private void inflate() {
+        SipMessage parsed = one.webph.sip.parser.SipMessageParser.reparse(wire);
+        fields = parsed.fields;
+        body = parsed.body;
+        typedCache = parsed.typedCache;
+        inflateStartLine(parsed);
+    }
+
+    /** Called on every change: the cached wire form no longer matches. */
+    final void changed() {
+        wire = null;
     }
 
     /** An independent copy (header fields are immutable and shared; the body array is shared until replaced). */
@@ -52,12 +108,12 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
     /** All header fields in wire order (read-only view). */
     public List<HeaderField> headerFields() {
-        return Collections.unmodifiableList(fields);
+        return Collections.unmodifiableList(fields());
     }
 
     public boolean hasHeader(String name) {
         String key = SipHeaders.key(name);
-        for (HeaderField f : fields) {
+        for (HeaderField f : fields()) {
             if (f.key().equals(key)) {
                 return true;
             }
@@ -68,7 +124,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     /** Value of the first field with this name (compact forms match), or null. */
     public String header(String name) {
         String key = SipHeaders.key(name);
-        for (HeaderField f : fields) {
+        for (HeaderField f : fields()) {
             if (f.key().equals(key)) {
                 return f.value();
             }
@@ -80,7 +136,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     public List<String> headerValues(String name) {
         String key = SipHeaders.key(name);
         List<String> out = new ArrayList<>(2);
-        for (HeaderField f : fields) {
+        for (HeaderField f : fields()) {
             if (f.key().equals(key)) {
                 out.addAll(f.values());
             }
@@ -91,7 +147,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     /** Appends a header field. */
     public void addHeader(String name, String value) {
         HeaderField f = HeaderField.of(name, value);
-        fields.add(f);
+        fields().add(f);
         invalidate(f.key());
     }
 
@@ -99,7 +155,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     public void addHeaderFirst(String name, String value) {
         HeaderField f = HeaderField.of(name, value);
         int i = indexOf(f.key());
-        fields.add(i < 0 ? 0 : i, f);
+        fields().add(i < 0 ? 0 : i, f);
         invalidate(f.key());
     }
 
@@ -107,11 +163,11 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     public void setHeader(String name, String value) {
         HeaderField f = HeaderField.of(name, value);
         int i = indexOf(f.key());
-        fields.removeIf(x -> x.key().equals(f.key()));
-        if (i < 0 || i > fields.size()) {
-            fields.add(f);
+        fields().removeIf(x -> x.key().equals(f.key()));
+        if (i < 0 || i > fields().size()) {
+            fields().add(f);
         } else {
-            fields.add(i, f);
+            fields().add(i, f);
         }
         invalidate(f.key());
     }
@@ -119,7 +175,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     /** Removes all fields of this name; returns true when any was present. */
     public boolean removeHeader(String name) {
         String key = SipHeaders.key(name);
-        boolean removed = fields.removeIf(x -> x.key().equals(key));
+        boolean removed = fields().removeIf(x -> x.key().equals(key));
         invalidate(key);
         return removed;
     }
@@ -135,12 +191,12 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
         if (i < 0) {
             return null;
         }
-        HeaderField f = fields.get(i);
+        HeaderField f = fields().get(i);
         List<String> values = HeaderField.splitList(f.value());
         if (values.size() <= 1) {
-            fields.remove(i);
+            fields().remove(i);
         } else {
-            fields.set(i, new HeaderField(f.name(), key, String.join(", ", values.subList(1, values.size())), null));
+            fields().set(i, new HeaderField(f.name(), key, String.join(", ", values.subList(1, values.size())), null));
         }
         invalidate(key);
         return values.isEmpty() ? "" : values.get(0);
@@ -154,19 +210,19 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
             addHeader(name, newValue);
             return;
         }
-        HeaderField f = fields.get(i);
+        HeaderField f = fields().get(i);
         List<String> values = HeaderField.splitList(f.value());
         HeaderField first = new HeaderField(SipHeaders.canonicalName(name), key, newValue, null);
-        fields.set(i, first);
+        fields().set(i, first);
         if (values.size() > 1) {
-            fields.add(i + 1, new HeaderField(f.name(), key, String.join(", ", values.subList(1, values.size())), null));
+            fields().add(i + 1, new HeaderField(f.name(), key, String.join(", ", values.subList(1, values.size())), null));
         }
         invalidate(key);
     }
 
     private int indexOf(String key) {
-        for (int i = 0; i < fields.size(); i++) {
-            if (fields.get(i).key().equals(key)) {
+        for (int i = 0; i < fields().size(); i++) {
+            if (fields().get(i).key().equals(key)) {
                 return i;
             }
         }
@@ -183,7 +239,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
         String shared = canonical.equals(name) ? canonical : name;
         boolean plain = rawLine != null && rawLine.length() == name.length() + 2 + value.length()
                 && rawLine.startsWith(name) && rawLine.startsWith(": ", name.length()) && rawLine.endsWith(value);
-        fields.add(new HeaderField(shared, key, value, plain ? null : rawLine));
+        fields().add(new HeaderField(shared, key, value, plain ? null : rawLine));
     }
 
     /**
@@ -195,6 +251,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     }
 
     private void invalidate(String key) {
+        changed();
         if (typedCache != null) {
             typedCache.remove(key);
         }
@@ -217,7 +274,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
     private HeaderField single(String key) {
         HeaderField found = null;
-        for (HeaderField f : fields) {
+        for (HeaderField f : fields()) {
             if (f.key().equals(key)) {
                 if (found != null && !found.value().equals(f.value())) {
                     throw new SipParseException("header " + found.name() + " appears more than once");
@@ -232,7 +289,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
         switch (key) {
             case "via": {
                 List<Via> out = new ArrayList<>(2);
-                for (HeaderField f : fields) {
+                for (HeaderField f : fields()) {
                     if (f.key().equals(key)) {
                         out.addAll(Via.parseList(f.value()));
                     }
@@ -241,7 +298,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
             }
             case "contact": {
                 List<Contact> out = new ArrayList<>(1);
-                for (HeaderField f : fields) {
+                for (HeaderField f : fields()) {
                     if (f.key().equals(key)) {
                         List<Contact> l = Contact.parseList(f.value());
                         if (l.contains(Contact.WILDCARD) && (!out.isEmpty() || l.size() > 1)) {
@@ -257,7 +314,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
             }
             case "route", "record-route", "path", "service-route": {
                 List<NameAddress> out = new ArrayList<>(2);
-                for (HeaderField f : fields) {
+                for (HeaderField f : fields()) {
                     if (f.key().equals(key)) {
                         out.addAll(NameAddress.parseList(f.value()));
                     }
@@ -266,7 +323,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
             }
             case "www-authenticate", "proxy-authenticate", "authorization", "proxy-authorization": {
                 List<AuthHeader> out = new ArrayList<>(1);
-                for (HeaderField f : fields) {
+                for (HeaderField f : fields()) {
                     if (f.key().equals(key)) {
                         out.add(AuthHeader.parse(f.value()));
                     }
@@ -310,15 +367,15 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     public void validateHeaders() {
         // One pass over the fields present: a header kind is parsed at its first field (typed() caches it), and
         // absent kinds cost nothing here (asking each of the 20 kinds scanned every field per message).
-        for (int i = 0; i < fields.size(); i++) {
-            String key = fields.get(i).key();
+        for (int i = 0; i < fields().size(); i++) {
+            String key = fields().get(i).key();
             if (WITH_GRAMMAR.contains(key)) {
                 typed(key);
             }
             if (SipHeaders.isSingle(key)) {
-                for (int j = i + 1; j < fields.size(); j++) {
-                    if (fields.get(j).key().equals(key)) {
-                        throw new SipParseException("header " + fields.get(i).name() + " appears more than once");
+                for (int j = i + 1; j < fields().size(); j++) {
+                    if (fields().get(j).key().equals(key)) {
+                        throw new SipParseException("header " + fields().get(i).name() + " appears more than once");
                     }
                 }
             }
@@ -462,20 +519,27 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
     /** The body (never null; empty when none). Do not modify the returned array. */
     public byte[] body() {
+        if (fields == null) {
+            inflate();
+        }
         return body;
     }
 
     public String bodyAsString() {
-        return new String(body, StandardCharsets.UTF_8);
+        return new String(body(), StandardCharsets.UTF_8);
     }
 
     /** Parser use: sets the body without touching headers. */
     public void setRawBody(byte[] body) {
+        fields();
+        changed();
         this.body = body == null ? NO_BODY : body;
     }
 
     /** Sets the body and Content-Type (removed when {@code contentType} is null); Content-Length follows. */
     public void setBody(byte[] body, String contentType) {
+        fields();
+        changed();
         this.body = body == null ? NO_BODY : body;
         if (contentType == null) {
             removeHeader(SipHeaders.CONTENT_TYPE);
@@ -489,14 +553,18 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
     /**
      * Wire form. Unmodified lines are written as received; a Content-Length matching the body is always
-     * written (fixed or added when missing or wrong, since stream transports need it).
+     * written (fixed or added when missing or wrong, since stream transports need it). The array is kept and
+     * returned again until the message changes (retransmissions cost no encoding): do not modify it.
      */
     public byte[] encode() {
-        StringBuilder sb = new StringBuilder(256 + fields.size() * 48);
+        if (wire != null) {
+            return wire; // unchanged since last encoded (or compacted)
+        }
+        StringBuilder sb = new StringBuilder(256 + fields().size() * 48);
         appendStartLine(sb);
         sb.append("\r\n");
         boolean lengthWritten = false;
-        for (HeaderField f : fields) {
+        for (HeaderField f : fields()) {
             if (f.key().equals("content-length")) {
                 if (lengthWritten) {
                     continue;
@@ -515,16 +583,19 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
         sb.append("\r\n");
         byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
         if (body.length == 0) {
+            wire = head;
             return head;
         }
         byte[] out = new byte[head.length + body.length];
         System.arraycopy(head, 0, out, 0, head.length);
         System.arraycopy(body, 0, out, head.length, body.length);
+        wire = out;
         return out;
     }
 
     /** Start line, e.g. "INVITE sip:bob@example.com SIP/2.0" or "SIP/2.0 200 OK". */
     public String startLine() {
+        fields(); // a compacted request keeps no Request-URI
         StringBuilder sb = new StringBuilder(64);
         appendStartLine(sb);
         return sb.toString();

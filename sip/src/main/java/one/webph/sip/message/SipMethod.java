@@ -24,6 +24,27 @@ public final class SipMethod {
     public static final Set<String> STANDARD = Set.of(INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, PRACK, SUBSCRIBE,
             NOTIFY, PUBLISH, INFO, REFER, MESSAGE, UPDATE);
 
+    /** The shared constant for a standard method (messages kept for a while then share one string), else m. */
+    public static String canonical(String m) {
+        return switch (m) {
+            case INVITE -> INVITE;
+            case ACK -> ACK;
+            case BYE -> BYE;
+            case CANCEL -> CANCEL;
+            case OPTIONS -> OPTIONS;
+            case REGISTER -> REGISTER;
+            case PRACK -> PRACK;
+            case SUBSCRIBE -> SUBSCRIBE;
+            case NOTIFY -> NOTIFY;
+            case PUBLISH -> PUBLISH;
+            case INFO -> INFO;
+            case REFER -> REFER;
+            case MESSAGE -> MESSAGE;
+            case UPDATE -> UPDATE;
+            default -> m;
+        };
+    }
+
     /** True for e.g. "invite" or "Register": a standard method in the wrong case, which we reject. */
     public static boolean isMiscasedStandard(String method) {
         if (STANDARD.contains(method)) {

@@ -25,7 +25,7 @@ public final class SipRequest extends SipMessage {
     private SipRequest(SipRequest other) {
         super(other);
         this.method = other.method;
-        this.requestUri = other.requestUri;
+        this.requestUri = other.requestUri();
         this.rawStartLine = other.rawStartLine;
     }
 
@@ -43,12 +43,30 @@ public final class SipRequest extends SipMessage {
     }
 
     public Uri requestUri() {
+        if (requestUri == null) {
+            fields(); // compacted: parsed back from the wire form
+        }
         return requestUri;
     }
 
     public void setRequestUri(Uri uri) {
+        fields();
+        changed();
         this.requestUri = Objects.requireNonNull(uri);
         this.rawStartLine = null;
+    }
+
+    @Override
+    void compactStartLine() {
+        requestUri = null;
+        rawStartLine = null;
+    }
+
+    @Override
+    void inflateStartLine(SipMessage parsed) {
+        SipRequest r = (SipRequest) parsed;
+        requestUri = r.requestUri;
+        rawStartLine = r.rawStartLine;
     }
 
     @Override
@@ -66,9 +84,9 @@ public final class SipRequest extends SipMessage {
      */
     public SipResponse createResponse(int status, String reason) {
         SipResponse r = new SipResponse(status, reason == null ? SipResponse.defaultReason(status) : reason);
-        for (HeaderField f : fields) {
+        for (HeaderField f : fields()) {
             switch (f.key()) {
-                case "via", "from", "to", "call-id", "cseq" -> r.fields.add(f);
+                case "via", "from", "to", "call-id", "cseq" -> r.fields().add(f);
                 default -> { }
             }
         }
@@ -96,18 +114,18 @@ public final class SipRequest extends SipMessage {
     }
 
     private SipRequest createHopByHop(String m, SipResponse response) {
-        SipRequest r = new SipRequest(m, requestUri);
+        SipRequest r = new SipRequest(m, requestUri());
         Via top = topVia();
         if (top != null) {
             r.addHeader(SipHeaders.VIA, top.toString());
         }
         r.setMaxForwards(70);
-        for (HeaderField f : fields) {
+        for (HeaderField f : fields()) {
             switch (f.key()) {
-                case "from", "call-id", "route" -> r.fields.add(f);
+                case "from", "call-id", "route" -> r.fields().add(f);
                 case "to" -> {
                     if (response == null) {
-                        r.fields.add(f);
+                        r.fields().add(f);
                     }
                 }
                 default -> { }

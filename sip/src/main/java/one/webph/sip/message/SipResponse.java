@@ -64,6 +64,16 @@ public final class SipResponse extends SipMessage {
     }
 
     @Override
+    void compactStartLine() {
+        rawStartLine = null; // status and reason are kept: they are what the response is read for
+    }
+
+    @Override
+    void inflateStartLine(SipMessage parsed) {
+        rawStartLine = ((SipResponse) parsed).rawStartLine;
+    }
+
+    @Override
     void appendStartLine(StringBuilder sb) {
         if (rawStartLine != null) {
             sb.append(rawStartLine);
@@ -84,13 +94,13 @@ public final class SipResponse extends SipMessage {
         String reason = e.suggestedStatus() == 505 ? "Version Not Supported" : "Bad Request";
         SipResponse r = new SipResponse(e.suggestedStatus(), reason);
         for (String via : h.vias()) {
-            r.fields.add(new HeaderField("Via", "via", via, null));
+            r.fields().add(new HeaderField("Via", "via", via, null));
         }
-        r.fields.add(new HeaderField("From", "from", h.from(), null));
-        r.fields.add(new HeaderField("To", "to", h.to(), null));
-        r.fields.add(new HeaderField("Call-ID", "call-id", h.callId(), null));
-        r.fields.add(new HeaderField("CSeq", "cseq", h.cseq(), null));
-        r.fields.add(new HeaderField("Warning", "warning", "399 - " + SipText.quote(abbreviateReason(e.getMessage())), null));
+        r.fields().add(new HeaderField("From", "from", h.from(), null));
+        r.fields().add(new HeaderField("To", "to", h.to(), null));
+        r.fields().add(new HeaderField("Call-ID", "call-id", h.callId(), null));
+        r.fields().add(new HeaderField("CSeq", "cseq", h.cseq(), null));
+        r.fields().add(new HeaderField("Warning", "warning", "399 - " + SipText.quote(abbreviateReason(e.getMessage())), null));
         return r;
     }
 

@@ -41,7 +41,15 @@ public final class SipMessageParser {
 
     /** One message per datagram; Content-Length optional. */
     public static SipMessage parseDatagram(byte[] data, int off, int len) {
-        return parse(data, off, off + len, false);
+        return parse(data, off, off + len, false, true);
+    }
+
+    /**
+     * Parses the wire form of a message this library encoded itself (a compacted message being read again):
+     * the header grammar was checked when it was received or built, so it is not checked again here.
+     */
+    public static SipMessage reparse(byte[] wire) {
+        return parse(wire, 0, wire.length, false, false);
     }
 
     /**
@@ -49,7 +57,7 @@ public final class SipMessageParser {
      * blank line and exactly the Content-Length body octets.
      */
     public static SipMessage parseFramed(byte[] data, int off, int end) {
-        return parse(data, off, end, true);
+        return parse(data, off, end, true, true);
     }
 
     /**
@@ -82,7 +90,7 @@ public final class SipMessageParser {
         }
     }
 
-    private static SipMessage parse(byte[] b, int off, int end, boolean framed) {
+    private static SipMessage parse(byte[] b, int off, int end, boolean framed, boolean validate) {
         int start = off;
         while (start < end && (b[start] == '\r' || b[start] == '\n')) {
             start++;
@@ -113,8 +121,10 @@ public final class SipMessageParser {
             for (RawHeader h : headers) {
                 msg.addParsedField(h.name, h.value, h.raw);
             }
-            msg.validateHeaders();
-            checkMandatory(msg);
+            if (validate) {
+                msg.validateHeaders();
+                checkMandatory(msg);
+            }
             int cl = msg.contentLengthHeader();
             int available = end - headerEnd;
             if (cl >= 0) {
@@ -231,7 +241,7 @@ public final class SipMessageParser {
         if (sp1 <= 0 || sp2 == sp1) {
             throw new SipParseException("malformed request line: \"" + printable(line, 0, line.length()) + "\"");
         }
-        String method = line.substring(0, sp1);
+        String method = SipMethod.canonical(line.substring(0, sp1));
         String uriText = line.substring(sp1 + 1, sp2);
         String version = line.substring(sp2 + 1);
         if (!SipText.isToken(method)) {

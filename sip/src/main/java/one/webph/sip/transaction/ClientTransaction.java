@@ -101,6 +101,11 @@ public final class ClientTransaction extends Transaction {
                     return;
                 }
                 cancelTimers();
+                if (!isReliable()) {
+                    // waiting only for retransmissions from now on: the messages shrink to their wire form once
+                    // the TU is done with them (see SipMessage.compact)
+                    schedule(layer.config.t1(), this::compactMessages);
+                }
                 if (isInvite()) {
                     if (status < 300) {
                         state = TransactionState.ACCEPTED; // RFC 6026 Timer M
@@ -128,6 +133,14 @@ public final class ClientTransaction extends Transaction {
                 }
             }
             default -> { }
+        }
+    }
+
+    private void compactMessages() {
+        request.compact();
+        lastResponse.compact();
+        if (ack != null) {
+            ack.compact();
         }
     }
 

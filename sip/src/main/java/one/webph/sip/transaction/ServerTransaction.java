@@ -68,9 +68,13 @@ public final class ServerTransaction extends Transaction {
         }
         Future<Void> f = send(response);
         // Final: from now on the transaction only absorbs retransmissions (up to 32 s over UDP); the parsed
-        // header forms are not needed for that and are most of what a waiting transaction would hold.
+        // header forms are not needed for that and are most of what a waiting transaction would hold. Once the TU
+        // is done with the messages too, they shrink to their wire form (see SipMessage.compact).
         request.dropParsedHeaders();
         response.dropParsedHeaders();
+        if (!isReliable()) {
+            schedule(layer.config.t1(), this::compactMessages);
+        }
         long timeout = layer.config.timeout();
         if (isInvite()) {
             if (status < 300) {
@@ -90,6 +94,11 @@ public final class ServerTransaction extends Transaction {
             schedule(isReliable() ? 0 : timeout, this::terminate); // Timer J
         }
         return f;
+    }
+
+    private void compactMessages() {
+        request.compact();
+        lastResponse.compact();
     }
 
     private Future<Void> send(SipResponse response) {

@@ -109,32 +109,33 @@ public final class VertxTimerService implements TimerService {
         });
     }
 
-    /** Runs every task due by now, in deadline order per queue, then arms the timer for the next deadline. */
+    /**
+     * Runs every task due by now in deadline order (the earliest head among the queues first; a queue is sorted
+     * already), then arms the timer for the next deadline.
+     */
     private void fire() {
         long now = nowMillis();
-        for (int i = 0; i < queueCount; i++) {
-            runDue(queues[i], now);
-        }
-        runDue(others, now);
-        long next = Long.MAX_VALUE;
-        for (int i = 0; i < queueCount; i++) {
-            next = Math.min(next, headDue(queues[i]));
-        }
-        next = Math.min(next, headDue(others));
-        if (next != Long.MAX_VALUE && next < armedDue) {
-            arm(next); // a task run above may have armed an earlier deadline already
-        }
-    }
-
-    private void runDue(java.util.Queue<Entry> queue, long now) {
-        for (Entry e = queue.peek(); e != null && (e.task == null || e.due <= now); e = queue.peek()) {
-            queue.poll();
-            Runnable task = e.task;
-            if (task != null) {
-                e.task = null;
-                live--;
-                task.run();
+        while (true) {
+            java.util.Queue<Entry> earliest = others;
+            long due = headDue(others);
+            for (int i = 0; i < queueCount; i++) {
+                long d = headDue(queues[i]);
+                if (d < due) {
+                    due = d;
+                    earliest = queues[i];
+                }
             }
+            if (due > now) {
+                if (due != Long.MAX_VALUE && due < armedDue) {
+                    arm(due); // unless a task run here armed an earlier deadline already
+                }
+                return;
+            }
+            Entry e = earliest.poll();
+            Runnable task = e.task;
+            e.task = null;
+            live--;
+            task.run();
         }
     }
 

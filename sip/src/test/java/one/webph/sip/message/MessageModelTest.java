@@ -175,4 +175,51 @@ class MessageModelTest {
         SipMessage lf = SipMessageParser.parse(msg.replace("\r\n", "\n"));
         assertThat(lf.callId()).isEqualTo("x");
     }
+
+    @Test
+    void aCompactedMessageKeepsItsWireFormAndReadsAndChangesAsBefore() {
+        String invite = "INVITE sip:bob@webph.one;transport=udp SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport\r\n"
+                + "From: <sip:alice@webph.one>;tag=a\r\nTo: <sip:bob@webph.one>\r\nCall-ID: c1\r\n"
+                + "CSeq: 1 INVITE\r\nX-Folded: one\r\n two\r\nContent-Type: application/sdp\r\n"
+                + "Content-Length: 4\r\n\r\nv=0\n";
+        SipRequest r = (SipRequest) SipMessageParser.parse(invite);
+        byte[] wire = r.encode();
+        assertThat(r.encode()).as("kept until it changes").isSameAs(wire);
+        r.compact();
+        assertThat(r.isCompacted()).isTrue();
+        assertThat(r.encode()).isSameAs(wire);
+        assertThat(r.method()).isSameAs(SipMethod.INVITE);
+        // read: parsed back, same values
+        assertThat(r.requestUri().toString()).isEqualTo("sip:bob@webph.one;transport=udp");
+        assertThat(r.isCompacted()).isFalse();
+        assertThat(r.callId()).isEqualTo("c1");
+        assertThat(r.header("X-Folded")).isEqualTo("one two");
+        assertThat(r.bodyAsString()).isEqualTo("v=0\n");
+        assertThat(r.encode()).isEqualTo(wire);
+        // changed after compaction: the change shows in the wire form
+        r.compact();
+        r.addHeader("X-Added", "1");
+        assertThat(new String(r.encode(), StandardCharsets.UTF_8)).contains("X-Added: 1\r\n").contains("Call-ID: c1");
+        r.compact();
+        r.setRequestUri(SipUri.parse("sip:carol@webph.one"));
+        assertThat(r.startLine()).isEqualTo("INVITE sip:carol@webph.one SIP/2.0");
+        // a copy of a compacted message is independent
+        r.compact();
+        SipRequest copy = r.copy();
+        copy.setHeader("Call-ID", "c2");
+        assertThat(r.callId()).isEqualTo("c1");
+        assertThat(copy.callId()).isEqualTo("c2");
+
+        SipResponse ok = r.createResponse(200);
+        byte[] okWire = ok.encode();
+        ok.compact();
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.isFinal()).isTrue();
+        assertThat(ok.encode()).isSameAs(okWire);
+        assertThat(ok.topVia().branch()).isEqualTo("z9hG4bK1");
+        ok.setToTag("t");
+        assertThat(ok.toTag()).isEqualTo("t");
+        assertThat(new String(ok.encode(), StandardCharsets.UTF_8)).startsWith("SIP/2.0 200 OK\r\n").contains(";tag=t");
+    }
 }
