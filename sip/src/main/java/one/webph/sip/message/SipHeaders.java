@@ -89,6 +89,36 @@ public final class SipHeaders {
         }
     }
 
+    /** The common spellings by length, for {@link #exactName}. */
+    private static final String[][] EXACT_BY_LENGTH = new String[32][];
+
+    static {
+        Map<Integer, java.util.List<String>> byLength = new HashMap<>();
+        for (String n : EXACT.keySet()) {
+            if (n.length() < EXACT_BY_LENGTH.length) {
+                byLength.computeIfAbsent(n.length(), k -> new java.util.ArrayList<>()).add(n);
+            }
+        }
+        byLength.forEach((length, names) -> EXACT_BY_LENGTH[length] = names.toArray(new String[0]));
+    }
+
+    /**
+     * The shared constant for a header name spelled exactly like a common one ("Via", "CSeq", "v"...) in
+     * {@code s[from, to)}, or null: the parser uses it instead of a new string per header line.
+     */
+    public static String exactName(String s, int from, int to) {
+        int length = to - from;
+        String[] candidates = length > 0 && length < EXACT_BY_LENGTH.length ? EXACT_BY_LENGTH[length] : null;
+        if (candidates != null) {
+            for (String c : candidates) {
+                if (s.regionMatches(from, c, 0, length)) {
+                    return c;
+                }
+            }
+        }
+        return null;
+    }
+
     /** Lower-case long form of a header name ("v" and "VIA" both give "via"). */
     public static String key(String name) {
         String exact = EXACT.get(name);

@@ -560,6 +560,107 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
         if (wire != null) {
             return wire; // unchanged since last encoded (or compacted)
         }
+        List<HeaderField> fs = fields();
+        String startLine = startLineText();
+        // Content-Length as it will be written: the first field's, fixed when it does not match the body; further
+        // Content-Length fields are dropped; added at the end when missing.
+        String length = Integer.toString(body.length);
+        int startLength = asciiLength(startLine);
+        if (startLength < 0) {
+            return wire = encodeUtf8(); // non-ASCII text (rare): the general path
+        }
+        int size = startLength + 2 + 2 + body.length;
+        boolean lengthWritten = false;
+        for (HeaderField f : fs) {
+            if (f.key().equals("content-length")) {
+                if (lengthWritten) {
+                    continue;
+                }
+                lengthWritten = true;
+                if (!f.value().equals(length)) {
+                    size += (f.name().length() == 1 ? 1 : 14) + 2 + length.length() + 2;
+                    continue;
+                }
+            }
+            int n = f.rawLine() != null ? asciiLength(f.rawLine())
+                    : addAscii(asciiLength(f.name()), 2, asciiLength(f.value()));
+            if (n < 0) {
+                return wire = encodeUtf8();
+            }
+            size += n + 2;
+        }
+        if (!lengthWritten) {
+            size += 16 + length.length() + 2;
+        }
+        // ASCII only: every char is one byte, written straight into an array of the exact size
+        byte[] out = new byte[size];
+        int at = putAscii(out, 0, startLine);
+        at = crlf(out, at);
+        lengthWritten = false;
+        for (HeaderField f : fs) {
+            if (f.key().equals("content-length")) {
+                if (lengthWritten) {
+                    continue;
+                }
+                lengthWritten = true;
+                if (!f.value().equals(length)) {
+                    at = putAscii(out, at, f.name().length() == 1 ? "l" : "Content-Length");
+                    at = putAscii(out, at, ": ");
+                    at = crlf(out, putAscii(out, at, length));
+                    continue;
+                }
+            }
+            if (f.rawLine() != null) {
+                at = putAscii(out, at, f.rawLine());
+            } else {
+                at = putAscii(out, putAscii(out, putAscii(out, at, f.name()), ": "), f.value());
+            }
+            at = crlf(out, at);
+        }
+        if (!lengthWritten) {
+            at = crlf(out, putAscii(out, putAscii(out, at, "Content-Length: "), length));
+        }
+        at = crlf(out, at);
+        System.arraycopy(body, 0, out, at, body.length);
+        wire = out;
+        return out;
+    }
+
+    /** Length of s when it is ASCII, else -1. */
+    private static int asciiLength(String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return -1;
+            }
+        }
+        return n;
+    }
+
+    private static int addAscii(int a, int b, int c) {
+        return a < 0 || c < 0 ? -1 : a + b + c;
+    }
+
+    @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int) copies the low byte of each char: ASCII here
+    private static int putAscii(byte[] out, int at, String s) {
+        s.getBytes(0, s.length(), out, at);
+        return at + s.length();
+    }
+
+    private static int crlf(byte[] out, int at) {
+        out[at] = '\r';
+        out[at + 1] = '\n';
+        return at + 2;
+    }
+
+    private String startLineText() {
+        StringBuilder sb = new StringBuilder(64);
+        appendStartLine(sb);
+        return sb.toString();
+    }
+
+    /** The wire form through a StringBuilder and UTF-8, for messages with non-ASCII text. */
+    private byte[] encodeUtf8() {
         StringBuilder sb = new StringBuilder(256 + fields().size() * 48);
         appendStartLine(sb);
         sb.append("\r\n");
@@ -583,13 +684,11 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
         sb.append("\r\n");
         byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
         if (body.length == 0) {
-            wire = head;
             return head;
         }
         byte[] out = new byte[head.length + body.length];
         System.arraycopy(head, 0, out, 0, head.length);
         System.arraycopy(body, 0, out, head.length, body.length);
-        wire = out;
         return out;
     }
 

@@ -173,7 +173,12 @@ public final class SipMessageParser {
         return s.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 
-    /** Splits header lines (unfolding continuation lines) starting at {@code pos}. */
+    /**
+     * Splits header lines (unfolding continuation lines) starting at {@code pos}. A line that is exactly
+     * {@code Name: value} keeps no copy of itself (raw null: the serializer rebuilds it byte for byte), and a
+     * name spelled as one of the common headers is that shared constant: strings made here are what a message
+     * keeps.
+     */
     private static List<RawHeader> splitHeaders(String head, int pos) {
         List<RawHeader> out = new ArrayList<>(16);
         int n = head.length();
@@ -189,7 +194,6 @@ public final class SipMessageParser {
             if (SipText.isWsp(head.charAt(lineStart))) {
                 throw new SipParseException("header section starts with a continuation line");
             }
-            StringBuilder value = null;
             int colon = head.indexOf(':', lineStart);
             if (colon < 0 || colon >= contentEnd) {
                 throw new SipParseException("header line without ':': \"" + printable(head, lineStart, contentEnd) + "\"");
@@ -198,20 +202,36 @@ public final class SipMessageParser {
             while (nameEnd > lineStart && SipText.isWsp(head.charAt(nameEnd - 1))) {
                 nameEnd--;
             }
-            String name = head.substring(lineStart, nameEnd);
-            if (!SipText.isToken(name)) {
-                throw new SipParseException("illegal header name: \"" + printable(head, lineStart, nameEnd) + "\"");
+            String name = SipHeaders.exactName(head, lineStart, nameEnd);
+            if (name == null) {
+                name = head.substring(lineStart, nameEnd);
+                if (!SipText.isToken(name)) {
+                    throw new SipParseException("illegal header name: \"" + printable(head, lineStart, nameEnd) + "\"");
+                }
             }
-            String firstValue = head.substring(colon + 1, contentEnd);
-            int rawEnd = contentEnd;
+            // the value without surrounding whitespace (as String.strip)
+            int valueStart = colon + 1;
+            while (valueStart < contentEnd && Character.isWhitespace(head.charAt(valueStart))) {
+                valueStart++;
+            }
+            int valueEnd = contentEnd;
+            while (valueEnd > valueStart && Character.isWhitespace(head.charAt(valueEnd - 1))) {
+                valueEnd--;
+            }
+            if (pos >= n || !SipText.isWsp(head.charAt(pos))) {
+                String value = head.substring(valueStart, valueEnd);
+                boolean plain = nameEnd == colon && valueStart == colon + 2 && head.charAt(colon + 1) == ' '
+                        && valueEnd == contentEnd;
+                out.add(new RawHeader(name, value, plain ? null : head.substring(lineStart, contentEnd)));
+                continue;
+            }
             // Continuation lines (RFC 3261 7.3.1 folding): CRLF followed by whitespace is one SP.
+            StringBuilder value = new StringBuilder(valueEnd - valueStart + 32).append(head, colon + 1, contentEnd);
+            int rawEnd = contentEnd;
             while (pos < n && SipText.isWsp(head.charAt(pos))) {
                 int nl2 = head.indexOf('\n', pos);
                 int le = nl2 < 0 ? n : nl2;
                 int ce = le > pos && head.charAt(le - 1) == '\r' ? le - 1 : le;
-                if (value == null) {
-                    value = new StringBuilder(firstValue.length() + 32).append(firstValue);
-                }
                 int cs = pos;
                 while (cs < ce && SipText.isWsp(head.charAt(cs))) {
                     cs++;
@@ -220,8 +240,7 @@ public final class SipMessageParser {
                 rawEnd = ce;
                 pos = nl2 < 0 ? n : nl2 + 1;
             }
-            String v = value == null ? firstValue : value.toString();
-            out.add(new RawHeader(name, v.strip(), head.substring(lineStart, rawEnd)));
+            out.add(new RawHeader(name, value.toString().strip(), head.substring(lineStart, rawEnd)));
         }
         return out;
     }

@@ -222,4 +222,25 @@ class MessageModelTest {
         assertThat(ok.toTag()).isEqualTo("t");
         assertThat(new String(ok.encode(), StandardCharsets.UTF_8)).startsWith("SIP/2.0 200 OK\r\n").contains(";tag=t");
     }
+
+    @Test
+    void encodingFixesContentLengthAndKeepsNonAsciiText() {
+        String text = "MESSAGE sip:bob@webph.one SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK2\r\n"
+                + "From: \"Jos\u00e9 \u6771\u4eac\" <sip:jose@webph.one>;tag=a\r\nTo: <sip:bob@webph.one>\r\n"
+                + "Call-ID: c2\r\nCSeq: 1 MESSAGE\r\nl: 5\r\n\r\nhi \u00e9";
+        SipMessage m = SipMessageParser.parse(text);
+        assertThat(m.from().displayName()).isEqualTo("Jos\u00e9 \u6771\u4eac");
+        assertThat(new String(m.encode(), StandardCharsets.UTF_8)).isEqualTo(text);
+        // a body changed without its header: Content-Length is fixed on the way out (compact form kept)
+        m.setRawBody("hey!!!".getBytes(StandardCharsets.UTF_8));
+        assertThat(new String(m.encode(), StandardCharsets.UTF_8)).isEqualTo(
+                text.replace("l: 5\r\n\r\nhi \u00e9", "l: 6\r\n\r\nhey!!!"));
+        SipMessage ascii = SipMessageParser.parse("OPTIONS sip:webph.one SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK3\r\n"
+                + "From: <sip:a@webph.one>;tag=1\r\nTo: <sip:webph.one>\r\nCall-ID: c3\r\nCSeq: 1 OPTIONS\r\n\r\n");
+        ascii.addHeader("Accept", "application/sdp");
+        assertThat(new String(ascii.encode(), StandardCharsets.UTF_8)).isEqualTo("OPTIONS sip:webph.one SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP h;branch=z9hG4bK3\r\nFrom: <sip:a@webph.one>;tag=1\r\nTo: <sip:webph.one>\r\n"
+                + "Call-ID: c3\r\nCSeq: 1 OPTIONS\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n");
+    }
 }
