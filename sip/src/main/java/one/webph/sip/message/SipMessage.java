@@ -272,6 +272,29 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
         return v == ABSENT ? null : (T) v;
     }
 
+    private void cacheTyped(String key, Object value) {
+        if (typedCache == null) {
+            typedCache = new HashMap<>(16);
+        }
+        typedCache.put(key, value);
+    }
+
+    /**
+     * Shares the parsed (immutable) forms of fields copied unchanged from {@code other}, e.g. a response built
+     * from its request: Via, From, To, Call-ID and CSeq are not parsed again.
+     */
+    final void shareTyped(SipMessage other, String... keys) {
+        if (other.typedCache == null) {
+            return;
+        }
+        for (String key : keys) {
+            Object v = other.typedCache.get(key);
+            if (v != null) {
+                cacheTyped(key, v);
+            }
+        }
+    }
+
     private HeaderField single(String key) {
         HeaderField found = null;
         for (HeaderField f : fields()) {
@@ -427,6 +450,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
     public void setTo(NameAddress to) {
         setHeader(SipHeaders.TO, to.toString());
+        cacheTyped("to", to); // what parsing the new value would give: no need to parse it again
     }
 
     public String fromTag() {

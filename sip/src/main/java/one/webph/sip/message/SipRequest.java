@@ -90,6 +90,7 @@ public final class SipRequest extends SipMessage {
                 default -> { }
             }
         }
+        r.shareTyped(this, "via", "from", "to", "call-id", "cseq");
         return r;
     }
 
