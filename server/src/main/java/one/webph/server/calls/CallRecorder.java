@@ -1,8 +1,6 @@
 package one.webph.server.calls;
 
 import io.vertx.core.Future;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import one.webph.media.relay.SessionStatistics;
@@ -12,9 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes call records from the proxy's events: the INVITE's outcome at its final response, then, for an answered
- * call, its end with the media statistics. The hooks run on the SIP event loop and only start asynchronous work;
- * the writes of one Call-ID are chained so an end never overtakes its insert (a call hung up within
- * milliseconds). A failed write is logged; the call itself is never affected.
+ * call, its end with the media statistics. The hooks run on the SIP event loop and only start asynchronous work.
+ * An end never overtakes its insert (a call hung up within milliseconds): the proxy reports the answer before the
+ * dialog exists, so the insert is queued first, and the store writes in queue order (an end still queued with its
+ * insert becomes one complete row). A failed write is logged; the call itself is never affected.
  */
 public final class CallRecorder implements CallObserver {
   private static final Logger log = LoggerFactory.getLogger(CallRecorder.class);
@@ -22,8 +21,6 @@ public final class CallRecorder implements CallObserver {
   private final CallRecordStore store;
   private final Function<String, Future<SessionStatistics>> mediaStatistics;
   private final LongSupplier clock;
-  /** The last write started per Call-ID, removed once it completes and nothing followed it. */
-  private final Map<String, Future<Void>> writes = new ConcurrentHashMap<>();
 
   /**
    * @param mediaStatistics the relay's statistics of a Call-ID (completing with null when nothing is anchored);
@@ -38,8 +35,7 @@ public final class CallRecorder implements CallObserver {
 
   @Override
   public void onInviteFinished(InviteOutcome outcome) {
-    chain(outcome.callId(), () -> store.insert(outcome).onFailure(e ->
-        log.warn("call record of {} not stored: {}", outcome.callId(), e.toString())).mapEmpty());
+    store.insert(outcome).onFailure(e -> log.warn("call record of {} not stored: {}", outcome.callId(), e.toString()));
   }
 
   @Override
@@ -56,25 +52,12 @@ public final class CallRecorder implements CallObserver {
     } catch (RuntimeException e) {
       stats = Future.succeededFuture(null);
     }
-    Future<String> media = stats;
-    chain(callId, () -> media.compose(json -> store.close(callId, end, reason, json)).onFailure(e ->
-        log.warn("end of call record {} not stored: {}", callId, e.toString())).mapEmpty());
+    stats.compose(json -> store.close(callId, end, reason, json)).onFailure(e ->
+        log.warn("end of call record {} not stored: {}", callId, e.toString()));
   }
 
-  /** Futures of writes still running (tests, shutdown). */
+  /** Writes queued or running (tests, shutdown). */
   int pendingWrites() {
-    return writes.size();
-  }
-
-  /** Runs {@code write} after the previous write of the same Call-ID finished (successfully or not). */
-  @SuppressWarnings("unchecked")
-  private void chain(String callId, java.util.function.Supplier<Future<Void>> write) {
-    Future<Void>[] mine = new Future[1];
-    writes.compute(callId, (id, previous) -> {
-      Future<Void> next = previous == null ? write.get() : previous.transform(ar -> write.get());
-      mine[0] = next;
-      return next;
-    });
-    mine[0].onComplete(ar -> writes.remove(callId, mine[0]));
+    return store.pendingCount();
   }
 }

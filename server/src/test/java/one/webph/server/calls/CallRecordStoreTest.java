@@ -5,13 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.Vertx;
+import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import one.webph.media.relay.LegStatistics;
 import one.webph.media.relay.LegType;
 import one.webph.media.relay.RelayMode;
 import one.webph.media.relay.SessionStatistics;
+import one.webph.server.db.Database;
 import one.webph.server.sip.CallObserver.InviteOutcome;
 import one.webph.server.testing.DatabaseTestBase;
 import org.junit.jupiter.api.Test;
@@ -132,6 +143,173 @@ class CallRecordStoreTest extends DatabaseTestBase {
       async.close();
       vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
     }
+  }
+
+  /** A Database on a real Vert.x worker pool (the server's), so writes run concurrently with new ones. */
+  private static void withAsyncDatabase(AsyncTest test) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    Database async = new Database(config(Map.of()), vertx, null);
+    try {
+      test.run(vertx, async);
+    } finally {
+      async.close();
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private interface AsyncTest {
+    void run(Vertx vertx, Database async) throws Exception;
+  }
+
+  @Test
+  void shortCallsQueuedWithTheirInsertBecomeOneCompleteRowEach() throws Exception {
+    withAsyncDatabase((vertx, async) -> {
+      // an interval far longer than the test: after the first write, only a full batch or the stop flushes
+      CallRecordStore store = new CallRecordStore(async, vertx, 600_000);
+      int calls = 1000;
+      List<Future<Boolean>> ends = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        store.insert(outcome("h" + i + "@x", "119001", "7190" + (1000 + i), T0, T0 + 1_000, 200, false));
+        ends.add(store.close("h" + i + "@x", T0 + 3_400 + i, "bye", "{\"n\":" + i + "}"));
+      }
+      assertThat(store.flushBlocking(60_000)).isTrue();
+      assertThat(store.pendingCount()).isZero();
+      assertThat(ends).allSatisfy(end -> assertThat(end.result()).as("each end found its record").isTrue());
+      List<CallRecord> records = store.forNumber("119001", calls + 1, 0).await();
+      assertThat(records).hasSize(calls).allSatisfy(r -> {
+        assertThat(r.inProgress()).isFalse();
+        assertThat(r.endReason()).isEqualTo("bye");
+        assertThat(r.durationSeconds()).isIn(2L, 3L);
+        assertThat(r.endMillis() - T0 - 3_400).isEqualTo(Long.parseLong(r.callId().replaceAll("\\D", "")));
+        assertThat(r.mediaStats()).isEqualTo("{\"n\":" + r.callId().replaceAll("\\D", "") + "}");
+      });
+      // 2000 writes: the first insert at once, then full batches of 500 complete rows, each flush at most one
+      // UPDATE for an end that came just after its insert was taken
+      assertThat(store.statementCount()).as("statements for %d calls", calls).isLessThanOrEqualTo(10);
+      assertThat(store.transactionCount()).as("flushes for %d calls", calls).isLessThanOrEqualTo(6);
+    });
+  }
+
+  @Test
+  void anEndRacingItsInsertAlwaysFindsItsRecord() throws Exception {
+    withAsyncDatabase((vertx, async) -> {
+      CallRecordStore store = new CallRecordStore(async); // flushes back to back: ends land in every state
+      ExecutorService enders = Executors.newFixedThreadPool(3);
+      try {
+        int calls = 400;
+        List<CompletableFuture<Boolean>> ends = new ArrayList<>();
+        Random random = new Random(7);
+        for (int i = 0; i < calls; i++) {
+          String callId = "k" + i + "@x";
+          store.insert(outcome(callId, "119501", "7191" + (1000 + i), T0, T0 + 1_000, 200, false));
+          long pause = random.nextInt(3_000_000); // queued with the insert, while it is written, or after
+          ends.add(CompletableFuture.supplyAsync(() -> {
+            LockSupport.parkNanos(pause);
+            return store.close(callId, T0 + 2_000, "caller hung up", null).toCompletionStage();
+          }, enders).thenCompose(f -> f).toCompletableFuture());
+        }
+        CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        assertThat(ends).allSatisfy(end -> assertThat(end.get()).as("the end found its open record").isTrue());
+        assertThat(store.forNumber("119501", calls + 1, 0).await()).hasSize(calls).allSatisfy(r -> {
+          assertThat(r.endReason()).isEqualTo("caller hung up");
+          assertThat(r.durationSeconds()).isEqualTo(1);
+        });
+        // and a second end (the other side's BYE) finds nothing open, merged or not
+        assertThat(store.close("k1@x", T0 + 5_000, "callee hung up", null).await()).isFalse();
+        store.insert(outcome("k-twice@x", "119502", "119503", T0, T0 + 1_000, 200, false));
+        Future<Boolean> first = store.close("k-twice@x", T0 + 2_000, "caller hung up", null);
+        Future<Boolean> second = store.close("k-twice@x", T0 + 2_100, "callee hung up", null);
+        assertThat(first.await()).isTrue();
+        assertThat(second.await()).isFalse();
+        assertThat(only(store, "119503").endReason()).isEqualTo("caller hung up");
+      } finally {
+        enders.shutdownNow();
+      }
+    });
+  }
+
+  @Test
+  void aWriteAfterAQuietPeriodGoesAtOnceLaterOnesWaitForTheIntervalOrTheStop() throws Exception {
+    withAsyncDatabase((vertx, async) -> {
+      CallRecordStore store = new CallRecordStore(async, vertx, 600_000);
+      store.insert(outcome("m1@x", "119601", "119602", T0, T0 + 1_000, 200, false));
+      for (int i = 0; i < 250 && store.pendingCount() > 0; i++) {
+        Thread.sleep(20);
+      }
+      assertThat(store.pendingCount()).as("first write stored without waiting for the interval").isZero();
+      assertThat(only(store, "119601").inProgress()).isTrue();
+
+      Future<Boolean> end1 = store.close("m1@x", T0 + 61_000, "callee hung up", null);
+      Future<Void> insert2 = store.insert(outcome("m2@x", "119603", "119604", T0, T0 + 2_000, 200, false));
+      Future<Boolean> end2 = store.close("m2@x", T0 + 4_000, "caller hung up", null);
+      Future<Void> missed = store.insert(outcome("m3@x", "119605", "119606", T0, T0 + 9_000, 480, false));
+      store.insert(outcome("m4@x", "119607", "119608", T0, T0 + 5_000, 200, false));
+      Future<Boolean> end4 = store.close("m4@x", T0 + 4_990, "bye", null); // another thread's clock, behind
+      Thread.sleep(300);
+      assertThat(store.pendingCount()).as("within the interval: waiting").isEqualTo(4);
+      assertThat(store.forNumber("119603", 10, 0).await()).isEmpty();
+      assertThat(only(store, "119601").inProgress()).isTrue();
+
+      assertThat(store.flushBlocking(10_000)).as("a stop writes them without waiting for the interval").isTrue();
+      assertThat(end1.result()).isTrue();
+      assertThat(insert2.succeeded()).isTrue();
+      assertThat(end2.result()).isTrue();
+      assertThat(missed.succeeded()).isTrue();
+      assertThat(only(store, "119601").durationSeconds()).isEqualTo(60);
+      CallRecord merged = only(store, "119603");
+      assertThat(merged.answerMillis()).isEqualTo(T0 + 2_000);
+      assertThat(merged.endMillis()).isEqualTo(T0 + 4_000);
+      assertThat(merged.durationSeconds()).isEqualTo(2);
+      assertThat(merged.endReason()).isEqualTo("caller hung up");
+      assertThat(only(store, "119605").outcome()).isEqualTo(CallOutcome.MISSED);
+      assertThat(end4.result()).isTrue();
+      CallRecord early = only(store, "119607");
+      assertThat(early.endMillis()).as("never before the answer, as an UPDATE ends it").isEqualTo(T0 + 5_000);
+      assertThat(early.durationSeconds()).isZero();
+      assertThat(store.transactionCount()).as("flushes").isEqualTo(2);
+      assertThat(store.statementCount()).as("the first INSERT, then one INSERT of three rows and one UPDATE")
+          .isEqualTo(3);
+    });
+  }
+
+  @Test
+  void whileTheTableIsUnreachableWritesFailAndWhatWasStoredStays() throws Exception {
+    withAsyncDatabase((vertx, async) -> {
+      CallRecordStore store = new CallRecordStore(async);
+      store.insert(outcome("p1@x", "119801", "119802", T0, T0 + 1_000, 200, false)).await(); // open, stored
+      store.insert(outcome("p2@x", "119801", "119803", T0, T0 + 1_000, 486, false)).await(); // complete, stored
+      rename("call_records", "call_records_away"); // every write fails now, as with the database unreachable
+      List<Future<?>> failed = new ArrayList<>();
+      try {
+        failed.add(store.close("p1@x", T0 + 9_000, "bye", null));
+        failed.add(store.insert(outcome("p3@x", "119801", "119804", T0, T0 + 1_000, 200, false)));
+        failed.add(store.close("p3@x", T0 + 2_000, "bye", null)); // merged: fails with its insert
+        failed.add(store.insert(outcome("p4@x", "119801", "119805", T0, T0 + 1_000, 603, false)));
+        assertThat(store.flushBlocking(10_000)).isTrue();
+        assertThat(failed).allSatisfy(f -> assertThat(f.failed()).as("failed, for the caller to log").isTrue());
+      } finally {
+        rename("call_records_away", "call_records");
+      }
+      List<CallRecord> records = store.forNumber("119801", 10, 0).await();
+      assertThat(records).extracting(CallRecord::callId).containsExactlyInAnyOrder("p1@x", "p2@x");
+      // back: the open record is still open and can be ended, new calls are stored
+      Future<Boolean> again = store.close("p1@x", T0 + 9_000, "bye", null);
+      store.insert(outcome("p5@x", "119801", "119806", T0, T0 + 1_000, 480, false));
+      assertThat(store.flushBlocking(10_000)).isTrue();
+      assertThat(again.result()).isTrue();
+      assertThat(only(store, "119802").durationSeconds()).isEqualTo(8);
+      assertThat(only(store, "119803").outcome()).isEqualTo(CallOutcome.BUSY);
+      assertThat(only(store, "119806").outcome()).isEqualTo(CallOutcome.MISSED);
+    });
+  }
+
+  private static void rename(String from, String to) {
+    database().callBlocking(c -> {
+      try (Statement s = c.createStatement()) {
+        s.execute("ALTER TABLE " + from + " RENAME TO " + to);
+      }
+      return null;
+    });
   }
 
   @Test
