@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -130,6 +131,9 @@ public final class SipTransportLayer {
         DatagramChannel channel = owner.transport().datagramChannel(ipv6 ? InternetProtocolFamily.IPv6
                 : InternetProtocolFamily.IPv4);
         owner.transport().configure(channel, new DatagramSocketOptions().setIpV6(ipv6).setReceiveBufferSize(1 << 20));
+        // Vert.x sizes each read's buffer like the socket's receive buffer (1 MiB here); one byte over the largest
+        // message is enough, and a datagram that fills it is known to be too large
+        channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(options.maxMessageSize() + 1));
         UdpEndpoint[] endpoint = new UdpEndpoint[1];
         channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
             @Override
