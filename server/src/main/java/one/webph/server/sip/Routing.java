@@ -218,22 +218,32 @@ final class Routing {
 
   /** RFC 3261 16.3 step 4: a Via of ours whose branch carries this request's loop hash means it looped. */
   boolean isLoop(SipRequest r) {
-    String marker = Via.MAGIC_COOKIE + loopHash(r) + ".";
+    String marker = null; // hashed only when a Via of ours is there: a request from a phone has none
     for (Via v : r.vias()) {
       String branch = v.branch();
-      if (branch != null && branch.startsWith(marker) && isLocalHost(v.host())) {
-        return true;
+      if (branch != null && branch.startsWith(Via.MAGIC_COOKIE) && isLocalHost(v.host())) {
+        if (marker == null) {
+          marker = Via.MAGIC_COOKIE + loopHash(r) + ".";
+        }
+        if (branch.startsWith(marker)) {
+          return true;
+        }
       }
     }
     return false;
   }
 
-  private static String hash(String text) {
+  /** One SHA-256 per thread: MessageDigest.getInstance looked the provider up for every request. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  });
+
+  private static String hash(String text) {
+    return HexFormat.of().formatHex(SHA256.get().digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   static String strip(String host) {

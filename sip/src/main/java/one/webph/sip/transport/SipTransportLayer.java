@@ -294,15 +294,7 @@ public final class SipTransportLayer {
 
     /** True when host:port designates this server (advertised host, aliases, or a listening address). */
     public boolean isLocal(String host, int port) {
-        String h = stripBrackets(host);
-        boolean hostMatches = h.equalsIgnoreCase(stripBrackets(options.advertisedHost() == null ? "" : options.advertisedHost()))
-                || options.localAliases().stream().anyMatch(a -> stripBrackets(a).equalsIgnoreCase(h));
-        for (Map.Entry<Transport, SocketAddress> e : listening.entrySet()) {
-            if (stripBrackets(e.getValue().host()).equalsIgnoreCase(h)) {
-                hostMatches = true;
-            }
-        }
-        if (!hostMatches) {
+        if (!localHosts().contains(stripBrackets(host).toLowerCase(Locale.ROOT))) {
             return false;
         }
         if (port < 0) {
@@ -315,6 +307,33 @@ public final class SipTransportLayer {
         }
         return false;
     }
+
+    /**
+     * Our host names and addresses, lower case without brackets: asked several times per request (From, Request-URI,
+     * Route, Via hosts), so computed once per set of listeners instead of scanning options and listeners each time.
+     */
+    private java.util.Set<String> localHosts() {
+        java.util.Set<String> hosts = localHosts;
+        if (hosts == null || localHostsListeners != listening.size()) {
+            hosts = new java.util.HashSet<>();
+            if (options.advertisedHost() != null) {
+                hosts.add(stripBrackets(options.advertisedHost()).toLowerCase(Locale.ROOT));
+            }
+            for (String alias : options.localAliases()) {
+                hosts.add(stripBrackets(alias).toLowerCase(Locale.ROOT));
+            }
+            for (SocketAddress a : listening.values()) {
+                hosts.add(stripBrackets(a.host()).toLowerCase(Locale.ROOT));
+            }
+            hosts.remove("");
+            localHostsListeners = listening.size();
+            localHosts = hosts = java.util.Set.copyOf(hosts);
+        }
+        return hosts;
+    }
+
+    private volatile java.util.Set<String> localHosts;
+    private volatile int localHostsListeners = -1;
 
     /** Actual bound port for a transport, or -1. */
     public int actualPort(Transport t) {
