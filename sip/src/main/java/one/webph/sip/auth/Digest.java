@@ -17,7 +17,7 @@ public final class Digest {
     }
 
     public static String hash(DigestAlgorithm alg, byte[] data) {
-        return HexFormat.of().formatHex(alg.newDigest().digest(data));
+        return HexFormat.of().formatHex(alg.threadDigest().digest(data));
     }
 
     /** HA1 = H(username:realm:password). Registrars may store this instead of the password. */

@@ -44,11 +44,25 @@ public enum DigestAlgorithm {
         return null;
     }
 
-    MessageDigest newDigest() {
-        try {
-            return MessageDigest.getInstance(jcaName);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(jcaName + " not available", e);
+    /**
+     * A digest of this algorithm, reset, for the calling thread's immediate use (digest() resets it again): one per
+     * thread and algorithm, as MessageDigest.getInstance looks the provider up each time (twice per verified request).
+     */
+    MessageDigest threadDigest() {
+        MessageDigest[] mine = DIGESTS.get();
+        MessageDigest d = mine[ordinal()];
+        if (d == null) {
+            try {
+                d = MessageDigest.getInstance(jcaName);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(jcaName + " not available", e);
+            }
+            mine[ordinal()] = d;
         }
+        d.reset();
+        return d;
     }
+
+    private static final ThreadLocal<MessageDigest[]> DIGESTS =
+            ThreadLocal.withInitial(() -> new MessageDigest[values().length]);
 }
