@@ -30,7 +30,8 @@
 #   WEBPHONE_MEDIA_PORTS=10000-29999 (our relay's ports, 4 per call).
 #   PROFILER_LIB=/path/libasyncProfiler.so (async-profiler 4, e.g. from the Maven Central jar
 #   tools.profiler:async-profiler): attached to our JVM for every measured step, PROFILER_EVENT (itimer) samples
-#   written as collapsed stacks to the work dir (kept), NAME-RATE.collapsed; not for Kamailio.
+#   written as collapsed stacks to the work dir (kept), NAME-RATE.collapsed; not for Kamailio. PROFILER_OPTS adds
+#   agent options, e.g. interval=1000000 (1 ms between CPU samples; the default 10 ms gives few samples per step).
 #   HISTOGRAM=1 (with KEEP_WORKDIR=1) writes our heap's class histogram at each memory reading, histogram-N.txt.
 #   KEEP_WORKDIR=1 keeps logs (always printed on failure). WEBPHONE_JAR=server/target/webphone.jar (the shaded
 #   jar of `mvn -pl sip,media,webpush,server package`), JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseG1GC" (our server's JVM).
@@ -354,7 +355,7 @@ EOF
 # async-profiler in our JVM for one step (jcmd would read "a=b" in the options as its own argument: quoted) (PROFILER_LIB set, target not Kamailio); failures are logged, not fatal.
 profiler_start() {
   [ -n "${PROFILER_LIB:-}" ] && [ "$CURRENT_TARGET" != kamailio ] || return 0
-  jcmd "$SERVER_PID" JVMTI.agent_load "$PROFILER_LIB" "\"start,threads,event=${PROFILER_EVENT:-itimer}\"" >/dev/null 2>&1 \
+  jcmd "$SERVER_PID" JVMTI.agent_load "$PROFILER_LIB" "\"start,threads,event=${PROFILER_EVENT:-itimer}${PROFILER_OPTS:+,$PROFILER_OPTS}\"" >/dev/null 2>&1 \
     || log "profiler: could not attach to $SERVER_PID"
 }
 profiler_stop() { # FILE
