@@ -96,6 +96,7 @@ public final class SipComponent implements Component {
     SipTransportOptions options = transportOptions(config, settings);
     SipIngress ingress = new SipIngress(flood, metrics);
     transport = new SipTransportLayer(vertx, core, options, ingress);
+    ingress.setTransport(transport);
     service = new SipService(vertx, settings, transport, new FlowTokens(secret), location, authenticator,
         credentials, delegatingMedia(), delegatingHooks(), metrics, clock);
     TransactionLayer transactions = new TransactionLayer(new TransportSender(transport), new VertxTimerService(core),

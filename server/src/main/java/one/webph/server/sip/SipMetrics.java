@@ -13,6 +13,7 @@ public final class SipMetrics {
   private final Counter bans;
   private final Counter droppedScanners;
   private final Counter droppedFlood;
+  private final Counter refusedOverload;
   // Meters by tag value, looked up once: registry.counter(name, tags) per message built and sorted a Meter.Id
   // (allocations and hashing on the SIP event loop for every request and response).
   private final Map<String, Counter> requests = new ConcurrentHashMap<>();
@@ -25,6 +26,8 @@ public final class SipMetrics {
         .description("SIP requests dropped without answer").register(registry);
     this.droppedFlood = Counter.builder("sip.dropped").tag("reason", "flood")
         .description("SIP requests dropped without answer").register(registry);
+    this.refusedOverload = Counter.builder("sip.overload.refused")
+        .description("New SIP requests answered 503 while the server was over capacity").register(registry);
   }
 
   /** Gauges read from live state: active registrations, transactions, banned sources. */
@@ -69,6 +72,10 @@ public final class SipMetrics {
 
   public void droppedFlood() {
     droppedFlood.increment();
+  }
+
+  public void refusedOverload() {
+    refusedOverload.increment();
   }
 
   /** Bounded tag values: unknown methods are folded into "other" so a scanner cannot create meters. */

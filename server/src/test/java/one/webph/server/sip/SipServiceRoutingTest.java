@@ -182,6 +182,52 @@ class SipServiceRoutingTest {
   }
 
   @Test
+  void overCapacityNewRequestsGet503WhileWorkUnderWayGoesOn() {
+    SipMetrics metrics = new SipMetrics(new SimpleMeterRegistry());
+    SipIngress ingress = new SipIngress(new FloodGuard(SipSettings.defaults(DOMAIN), System::currentTimeMillis,
+        () -> { }), metrics);
+    ingress.setTransactions(layer);
+    boolean[] congested = {false};
+    List<SipResponse> refused = new ArrayList<>();
+    ingress.setOverload(() -> congested[0], (r, f) -> refused.add(r));
+    String invite = request("INVITE", "sip:999100002@example.org", "<sip:999100001@example.org>",
+        "<sip:999100002@example.org>", "");
+    ingress.onMessage(SipMessageParser.parse(invite), phone, phone.remoteAddress());
+    assertThat(responses).extracting(SipResponse::status).as("routed: 100 and the 407 challenge")
+        .containsExactly(100, 407);
+
+    congested[0] = true;
+    responses.clear();
+    // the same INVITE again (a retransmission): its transaction answers it, as always
+    ingress.onMessage(SipMessageParser.parse(invite), phone, phone.remoteAddress());
+    assertThat(responses).extracting(SipResponse::status).containsExactly(407);
+    assertThat(refused).isEmpty();
+    // in-dialog requests, ACK and CANCEL go on
+    ingress.onMessage(SipMessageParser.parse(request("BYE", "sip:999100002@192.0.2.9", "<sip:999100001@example.org>",
+        "<sip:999100002@example.org>;tag=t9", "")), phone, phone.remoteAddress());
+    ingress.onMessage(SipMessageParser.parse(request("CANCEL", "sip:999100002@example.org",
+        "<sip:999100001@example.org>", "<sip:999100002@example.org>", "")), phone, phone.remoteAddress());
+    assertThat(responses).extracting(SipResponse::status).containsExactly(407, 404, 481);
+    assertThat(refused).isEmpty();
+    // a new INVITE and a new REGISTER: 503 at once, no transaction
+    int transactionsBefore = layer.serverTransactionCount();
+    ingress.onMessage(SipMessageParser.parse(request("INVITE", "sip:999100002@example.org",
+        "<sip:999100001@example.org>", "<sip:999100002@example.org>", "")), phone, phone.remoteAddress());
+    ingress.onMessage(SipMessageParser.parse(request("REGISTER", "sip:example.org", "<sip:999100001@example.org>",
+        "<sip:999100001@example.org>", "")), phone, phone.remoteAddress());
+    assertThat(refused).extracting(SipResponse::status).containsExactly(503, 503);
+    assertThat(refused.get(0).header("Retry-After")).isEqualTo("5");
+    assertThat(refused.get(0).toTag()).isNotNull();
+    assertThat(layer.serverTransactionCount()).isEqualTo(transactionsBefore);
+    assertThat(responses).extracting(SipResponse::status).containsExactly(407, 404, 481);
+
+    congested[0] = false;
+    SipResponse again = send(request("INVITE", "sip:999100002@example.org", "<sip:999100001@example.org>",
+        "<sip:999100002@example.org>", ""));
+    assertThat(again.status()).as("the queue drained: routed again").isEqualTo(407);
+  }
+
+  @Test
   void initialChecks() {
     assertThat(send(request("INVITE", "sip:999100002@example.org", "<sip:999100001@example.org>",
         "<sip:999100002@example.org>", "Max-Forwards: 0\r\n")).status()).isEqualTo(483);

@@ -133,13 +133,24 @@ public final class SipTransportLayer {
         owner.transport().configure(channel, new DatagramSocketOptions().setIpV6(ipv6).setReceiveBufferSize(1 << 20));
         // Vert.x sizes each read's buffer like the socket's receive buffer (1 MiB here); one byte over the largest
         // message is enough, and a datagram that fills it is known to be too large
-        channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(options.maxMessageSize() + 1));
+        // Several datagrams per wake-up when they queue up (the allocator alone would read one), which also shows
+        // how far behind the loop is (UdpEndpoint.onReadComplete).
+        channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(options.maxMessageSize() + 1)
+                .maxMessagesPerRead(UdpEndpoint.READS_PER_WAKEUP));
         UdpEndpoint[] endpoint = new UdpEndpoint[1];
         channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
                 if (endpoint[0] != null) {
+                    endpoint[0].readsSinceWakeup++;
                     context.dispatch(packet, p -> endpoint[0].onPacket(p.content(), p.sender()));
+                }
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) {
+                if (endpoint[0] != null) {
+                    endpoint[0].onReadComplete();
                 }
             }
 
@@ -666,11 +677,20 @@ public final class SipTransportLayer {
      * resolved the destination string and allocated two promises. Measured in docs/PERFORMANCE.md (SIP).
      */
     private final class UdpEndpoint {
+        /** Most datagrams read per wake-up of the event loop. */
+        static final int READS_PER_WAKEUP = 16;
+
         final DatagramChannel channel;
         final SocketAddress local;
         final boolean ipv6;
         /** Parse buffer: the parser copies what it keeps, so one array serves every datagram (event loop only). */
         private final byte[] scratch;
+        /** Datagrams read since the loop woke up for this socket (event loop only). */
+        int readsSinceWakeup;
+        /** Since when every wake-up found a full batch waiting (nanoTime), or -1 (event loop only). */
+        private long behindSince = -1;
+        /** See {@link SipTransportLayer#isCongested()}. */
+        volatile boolean congested;
 
         UdpEndpoint(DatagramChannel channel, SocketAddress local, boolean ipv6) {
             this.channel = channel;
@@ -687,6 +707,33 @@ public final class SipTransportLayer {
         UdpFlow flow(String host, int port) {
             InetSocketAddress literal = literal(host, port);
             return literal != null ? flow(literal) : new UdpFlow(this, null, host, port);
+        }
+
+        /**
+         * End of one wake-up's reads. A full batch means more datagrams were waiting; when every wake-up finds a
+         * full batch for {@link SipTransportOptions#congestionMillis()}, the kernel's receive queue is not
+         * draining: the loop is over capacity and datagrams are (or soon will be) dropped. One that was not
+         * full emptied the queue, which ends it.
+         */
+        void onReadComplete() {
+            int reads = readsSinceWakeup;
+            readsSinceWakeup = 0;
+            if (reads < READS_PER_WAKEUP) {
+                behindSince = -1;
+                if (congested) {
+                    congested = false;
+                    log.info("UDP {}: the receive queue drained, new requests are accepted again", local);
+                }
+                return;
+            }
+            long now = System.nanoTime();
+            if (behindSince < 0) {
+                behindSince = now;
+            } else if (!congested && now - behindSince >= options.congestionMillis() * 1_000_000L) {
+                congested = true;
+                log.warn("UDP {}: datagrams have been queueing up for {} ms: over capacity, new requests are "
+                        + "refused until the queue drains", local, options.congestionMillis());
+            }
         }
 
         void onPacket(ByteBuf data, InetSocketAddress sender) {
@@ -730,6 +777,22 @@ public final class SipTransportLayer {
             });
             return promise.future();
         }
+    }
+
+    /**
+     * Whether a UDP listener is over capacity: its receive queue has not drained for
+     * {@link SipTransportOptions#congestionMillis()} (every wake-up of the event loop found a full batch of
+     * datagrams waiting). The layer above may then refuse new work (e.g. 503 to new requests) so that the work
+     * already started (responses, ACK, BYE, retransmissions) finishes instead of everything timing out. Cheap:
+     * read it per message.
+     */
+    public boolean isCongested() {
+        for (UdpEndpoint ep : udpSockets) {
+            if (ep.congested) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** host:port as a socket address when host is an IP literal (no name lookup), else null. */

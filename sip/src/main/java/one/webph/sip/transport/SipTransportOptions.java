@@ -17,6 +17,7 @@ public final class SipTransportOptions {
     private int streamIdleTimeoutSeconds = -1;
     private int webSocketPingIntervalSeconds = 30;
     private int connectTimeoutMillis = 5000;
+    private int congestionMillis = 500;
     private ClientSSLOptions tlsClientOptions;
 
     /** Host name or IP put in our Via and Record-Route headers. Default: the listening address. */
@@ -60,6 +61,20 @@ public final class SipTransportOptions {
 
     public int maxMessageSize() {
         return maxMessageSize;
+    }
+
+    /**
+     * How long a UDP listener's receive queue must stay undrained before {@link SipTransportLayer#isCongested()}
+     * says so (default 500 ms: T1, after which peers retransmit whatever waits; short bursts and GC pauses drain
+     * well within it).
+     */
+    public SipTransportOptions setCongestionMillis(int millis) {
+        this.congestionMillis = millis;
+        return this;
+    }
+
+    public int congestionMillis() {
+        return congestionMillis;
     }
 
     /** Inbound TCP/TLS/WS connections allowed per remote IP (default 100). */

@@ -112,6 +112,45 @@ class SipTransportLayerTest {
     }
 
     @Test
+    void aUdpQueueThatDoesNotDrainIsCongestionUntilItDrains() throws Exception {
+        java.util.List<Boolean> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SipTransportLayer[] slow = new SipTransportLayer[1];
+        slow[0] = new SipTransportLayer(vertx, new SipTransportOptions().setCongestionMillis(100),
+                new SipTransportListener() {
+                    @Override
+                    public void onMessage(SipMessage message, SipFlow flow, SocketAddress source) {
+                        seen.add(slow[0].isCongested());
+                        try {
+                            Thread.sleep(2); // a loop slower than the datagrams arrive
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+        SocketAddress bound = await(slow[0].listenUdp("127.0.0.1", 0));
+        try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            int n = 300;
+            for (int i = 0; i < n; i++) {
+                byte[] b = options("c" + i, "127.0.0.1", false).getBytes(StandardCharsets.UTF_8);
+                client.send(new DatagramPacket(b, b.length, InetAddress.getLoopbackAddress(), bound.port()));
+            }
+            for (int i = 0; i < 500 && seen.size() < n; i++) {
+                Thread.sleep(20);
+            }
+            assertThat(seen).as("every datagram delivered").hasSize(n);
+            assertThat(seen.get(0)).as("not at first").isFalse();
+            assertThat(seen).as("congested while the queue stayed full for more than 100 ms").contains(true);
+            // the last wake-up read fewer than a full batch: the queue drained, new requests are welcome again
+            for (int i = 0; i < 100 && slow[0].isCongested(); i++) {
+                Thread.sleep(20);
+            }
+            assertThat(slow[0].isCongested()).isFalse();
+        } finally {
+            await(slow[0].close());
+        }
+    }
+
+    @Test
     void udpDropsOversizedAndAnswersMalformedWith400() throws Exception {
         SocketAddress bound = await(layer.listenUdp("127.0.0.1", 0));
         try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
