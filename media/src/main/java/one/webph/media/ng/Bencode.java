@@ -198,6 +198,10 @@ public final class Bencode {
             }
             int from = pos;
             pos += (int) length;
+            if (isAscii(data, from, pos)) {
+                // nearly every NG string (SDP, keys, ids): a straight copy, no decoder and buffers per string
+                return new String(data, from, (int) length, StandardCharsets.ISO_8859_1);
+            }
             try {
                 return StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
@@ -206,6 +210,15 @@ public final class Bencode {
             } catch (CharacterCodingException e) {
                 throw error("byte string is not UTF-8 text");
             }
+        }
+
+        private static boolean isAscii(byte[] b, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (b[i] < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Reads a decimal integer up to {@code terminator}; a negative value only for integers ('e'). */
