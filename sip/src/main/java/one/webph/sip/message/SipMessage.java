@@ -3,9 +3,7 @@ package one.webph.sip.message;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import one.webph.sip.parser.SipParseException;
 
 /**
@@ -24,16 +22,12 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     public static final String SIP_VERSION = "SIP/2.0";
     private static final byte[] NO_BODY = new byte[0];
     private static final Object ABSENT = new Object();
-    /** Header kinds that {@link #validateHeaders} parses (those with a grammar in {@link #computeTyped}). */
-    private static final java.util.Set<String> WITH_GRAMMAR = java.util.Set.of("via", "from", "to", "call-id",
-            "cseq", "max-forwards", "content-length", "contact", "route", "record-route", "path", "service-route",
-            "expires", "min-expires", "content-type", "date", "www-authenticate", "proxy-authenticate",
-            "authorization", "proxy-authorization");
 
     /** Null while compacted ({@link #compact}): {@link #fields()} parses them back from {@link #wire}. */
     private ArrayList<HeaderField> fields;
     private byte[] body = NO_BODY;
-    private Map<String, Object> typedCache;
+    /** Parsed forms by {@link #kind(String)} (null = not parsed yet, ABSENT = no such header); null when none. */
+    private Object[] typedCache;
     /** The wire form as last encoded, kept until the message changes; all that a compacted message holds. */
     private byte[] wire;
 
@@ -252,31 +246,66 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
     private void invalidate(String key) {
         changed();
-        if (typedCache != null) {
-            typedCache.remove(key);
+        int kind = kind(key);
+        if (typedCache != null && kind >= 0) {
+            typedCache[kind] = null;
         }
     }
 
     // ------------------------------------------------------------------ typed access
 
+    /** The header kinds with a grammar, each with its slot in {@link #typedCache}: see {@link #kind}. */
+    private static final int KINDS = 20;
+
+    /** Slot of a header kind that {@link #computeTyped} parses, or -1 (a switch: no map lookup per access). */
+    private static int kind(String key) {
+        return switch (key) {
+            case "via" -> 0;
+            case "from" -> 1;
+            case "to" -> 2;
+            case "call-id" -> 3;
+            case "cseq" -> 4;
+            case "max-forwards" -> 5;
+            case "content-length" -> 6;
+            case "contact" -> 7;
+            case "route" -> 8;
+            case "record-route" -> 9;
+            case "path" -> 10;
+            case "service-route" -> 11;
+            case "expires" -> 12;
+            case "min-expires" -> 13;
+            case "content-type" -> 14;
+            case "date" -> 15;
+            case "www-authenticate" -> 16;
+            case "proxy-authenticate" -> 17;
+            case "authorization" -> 18;
+            case "proxy-authorization" -> 19;
+            default -> -1;
+        };
+    }
+
     @SuppressWarnings("unchecked")
     private <T> T typed(String key) {
-        if (typedCache == null) {
-            typedCache = new HashMap<>(16);
+        int kind = kind(key);
+        if (kind < 0) {
+            throw new IllegalArgumentException("no grammar for header " + key);
         }
-        Object v = typedCache.get(key);
+        if (typedCache == null) {
+            typedCache = new Object[KINDS];
+        }
+        Object v = typedCache[kind];
         if (v == null) {
             v = computeTyped(key);
-            typedCache.put(key, v == null ? ABSENT : v);
+            typedCache[kind] = v == null ? ABSENT : v;
         }
         return v == ABSENT ? null : (T) v;
     }
 
     private void cacheTyped(String key, Object value) {
         if (typedCache == null) {
-            typedCache = new HashMap<>(16);
+            typedCache = new Object[KINDS];
         }
-        typedCache.put(key, value);
+        typedCache[kind(key)] = value;
     }
 
     /**
@@ -288,7 +317,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
             return;
         }
         for (String key : keys) {
-            Object v = other.typedCache.get(key);
+            Object v = other.typedCache[kind(key)];
             if (v != null) {
                 cacheTyped(key, v);
             }
@@ -392,7 +421,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
         // absent kinds cost nothing here (asking each of the 20 kinds scanned every field per message).
         for (int i = 0; i < fields().size(); i++) {
             String key = fields().get(i).key();
-            if (WITH_GRAMMAR.contains(key)) {
+            if (kind(key) >= 0) {
                 typed(key);
             }
             if (SipHeaders.isSingle(key)) {
