@@ -17,7 +17,7 @@ public final class SipTransportOptions {
     private int streamIdleTimeoutSeconds = -1;
     private int webSocketPingIntervalSeconds = 30;
     private int connectTimeoutMillis = 5000;
-    private int congestionMillis = 500;
+    private int congestionMillis = 1000;
     private ClientSSLOptions tlsClientOptions;
 
     /** Host name or IP put in our Via and Record-Route headers. Default: the listening address. */
@@ -65,8 +65,8 @@ public final class SipTransportOptions {
 
     /**
      * How long a UDP listener's receive queue must stay undrained before {@link SipTransportLayer#isCongested()}
-     * says so (default 500 ms: T1, after which peers retransmit whatever waits; short bursts and GC pauses drain
-     * well within it).
+     * says so (default 1 s: twice T1, after which peers retransmit whatever still waits; bursts, GC pauses and a
+     * busy machine's scheduling hiccups drain well within it, a server past its capacity does not).
      */
     public SipTransportOptions setCongestionMillis(int millis) {
         this.congestionMillis = millis;
