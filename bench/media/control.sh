@@ -6,7 +6,7 @@
 #   rtpengine  the Debian RTPEngine daemon over NG (userspace, --num-threads=2, --delete-delay=0), CPU of rtpengine
 #   inproc     a MediaRelay inside the load generator's JVM, driven from an event loop as the proxy does; CPU of
 #              that whole JVM (no NG encoding, no second process: the SIP server's in-process case)
-# Each target: an unreported WARMUP s at the first rate (JIT), then per rate SETTLE s unmeasured and MEASURE s
+# Each target: an unreported WARMUP s at the highest rate (JIT), then per rate SETTLE s unmeasured and MEASURE s
 # measured; one line per rate.
 #
 #   bench/media/control.sh        (env: TARGETS="ours rtpengine inproc" RATES="200 400 800" WARMUP=30 SETTLE=2

@@ -1,6 +1,8 @@
 package one.webph.media.relay;
 
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
@@ -48,6 +50,10 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
     private final ThreadPoolExecutor dtlsExecutor;
     private final AtomicLong lastCapLogNanos = new AtomicLong(System.nanoTime() - CAP_LOG_INTERVAL_NANOS);
     private final Map<String, MediaSession> sessions = new ConcurrentHashMap<>();
+    /** Media sockets per event loop, kept open across calls (each pool is touched on its loop only). */
+    private final Map<EventLoop, SocketPool> socketPools = new ConcurrentHashMap<>();
+    private final AtomicInteger idlePorts = new AtomicInteger();
+    private final AtomicLong droppedWhileIdle = new AtomicLong();
     private final long timerId;
     private volatile boolean closed;
 
@@ -172,9 +178,19 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         return sessions.size();
     }
 
-    /** Ports reserved right now (RTP + RTCP); returns to 0 when every session has ended. */
+    /** Ports held by sessions right now (RTP + RTCP); returns to 0 when every session has ended. */
     public int portsInUse() {
-        return portPool.inUse();
+        return portPool.inUse() - idlePorts.get();
+    }
+
+    /** Ports of ended calls whose sockets are kept open for later calls (within MEDIA_PORTS with the others). */
+    public int portsIdle() {
+        return idlePorts.get();
+    }
+
+    /** Datagrams that reached an idle port (late packets of ended calls), dropped. */
+    public long packetsDroppedWhileIdle() {
+        return droppedWhileIdle.get();
     }
 
     /** The relay's DTLS certificate fingerprint as written in SDP. */
@@ -182,7 +198,7 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         return certificate.fingerprint();
     }
 
-    /** Ends every session (listener told RELAY_CLOSED) and stops the timer and DTLS threads. */
+    /** Ends every session (listener told RELAY_CLOSED), closes every socket, stops the timer and DTLS threads. */
     public Future<Void> shutdown() {
         closed = true;
         vertx.cancelTimer(timerId);
@@ -191,6 +207,17 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
             ends.add(s.end(EndReason.RELAY_CLOSED));
         }
         return Future.join(ends).transform(ar -> {
+            List<Future<Void>> closing = new ArrayList<>();
+            for (SocketPool pool : socketPools.values()) {
+                Promise<Void> done = Promise.promise();
+                pool.loop().execute(() -> {
+                    pool.closeIdle(true);
+                    done.complete();
+                });
+                closing.add(done.future());
+            }
+            return Future.join(closing);
+        }).transform(ar -> {
             dtlsExecutor.shutdownNow();
             return Future.succeededFuture();
         });
@@ -209,10 +236,6 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
 
     RelayConfig config() {
         return config;
-    }
-
-    PortPool portPool() {
-        return portPool;
     }
 
     DtlsCertificate certificate() {
@@ -243,6 +266,22 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         };
     }
 
+    /** The socket pool of an event loop (created on first use). */
+    SocketPool socketPool(EventLoop loop) {
+        return socketPools.computeIfAbsent(loop, l -> new SocketPool(this, l, ((VertxInternal) vertx).transport(),
+                portPool, bindAddress, idlePorts, droppedWhileIdle, config.clock(),
+                config.portQuarantine().toMillis()));
+    }
+
+    /** A loop ran out of ports: the other loops close their idle sockets, so their numbers serve later calls. */
+    void closeIdleSocketsExcept(SocketPool exhausted) {
+        for (SocketPool pool : socketPools.values()) {
+            if (pool != exhausted) {
+                pool.loop().execute(() -> pool.closeIdle(false));
+            }
+        }
+    }
+
     void forget(MediaSession session) {
         sessions.remove(session.callId, session);
     }
@@ -251,6 +290,9 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         long now = System.currentTimeMillis();
         for (MediaSession s : sessions.values()) {
             s.checkTimeouts(now);
+        }
+        for (SocketPool pool : socketPools.values()) {
+            pool.loop().execute(pool::sweep);
         }
     }
 
