@@ -6,6 +6,7 @@
 #   rtpengine  the Debian RTPEngine daemon over NG (userspace, --num-threads=2, --delete-delay=0), CPU of rtpengine
 #   inproc     a MediaRelay inside the load generator's JVM, driven from an event loop as the proxy does; CPU of
 #              that whole JVM (no NG encoding, no second process: the SIP server's in-process case)
+# Every target gets the ports 10000-29999 (the SIP benchmark's MEDIA_PORTS; one relay runs at a time).
 # Each target: an unreported WARMUP s at the highest rate (JIT), then per rate SETTLE s unmeasured and MEASURE s
 # measured; one line per rate.
 #
@@ -83,7 +84,7 @@ for target in $TARGETS; do
   case "$target" in
     ours)
       java -Xms256m -Xmx1g ${RELAY_JVM_OPTS:-} "$LOGBACK" -cp "$CP" one.webph.media.ng.RelayMain --ng "$OUR_NG" \
-        --ports 10000-19999 --public-ip 127.0.0.1 --bind 127.0.0.1 --threads "$RELAY_THREADS" >"$work/ours.log" 2>&1 &
+        --ports 10000-29999 --public-ip 127.0.0.1 --bind 127.0.0.1 --threads "$RELAY_THREADS" >"$work/ours.log" 2>&1 &
       relay_pid=$!
       wait_ng "$OUR_NG"
       load ours --ng "$OUR_NG" --pid "$relay_pid"
@@ -91,14 +92,14 @@ for target in $TARGETS; do
     rtpengine)
       command -v rtpengine >/dev/null || { echo "control.sh: rtpengine missing (apt-get install rtpengine-daemon)" >&2; exit 1; }
       rtpengine --config-file=none --foreground --table=-1 --interface=127.0.0.1 --listen-ng="$RTPE_NG" \
-        --port-min=20000 --port-max=29999 --num-threads="$RELAY_THREADS" --log-stderr --log-level=4 \
+        --port-min=10000 --port-max=29999 --num-threads="$RELAY_THREADS" --log-stderr --log-level=4 \
         --delete-delay=0 >"$work/rtpengine.log" 2>&1 &
       relay_pid=$!
       wait_ng "$RTPE_NG"
       load rtpengine --ng "$RTPE_NG" --pid "$relay_pid"
       stop_relay ;;
     inproc)
-      LOAD_JVM_OPTS="${RELAY_JVM_OPTS:-}" load inproc --ports 40000-49999 ;;
+      LOAD_JVM_OPTS="${RELAY_JVM_OPTS:-}" load inproc --ports 10000-29999 ;;
     *) echo "unknown target $target" >&2; exit 1 ;;
   esac
 done

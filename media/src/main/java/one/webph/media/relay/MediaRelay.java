@@ -3,6 +3,7 @@ package one.webph.media.relay;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
@@ -53,6 +54,7 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
     /** Media sockets per event loop, kept open across calls (each pool is touched on its loop only). */
     private final Map<EventLoop, SocketPool> socketPools = new ConcurrentHashMap<>();
     private final AtomicInteger idlePorts = new AtomicInteger();
+    private final AtomicInteger closingPorts = new AtomicInteger();
     private final AtomicLong droppedWhileIdle = new AtomicLong();
     private final long timerId;
     private volatile boolean closed;
@@ -180,7 +182,7 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
 
     /** Ports held by sessions right now (RTP + RTCP); returns to 0 when every session has ended. */
     public int portsInUse() {
-        return portPool.inUse() - idlePorts.get();
+        return portPool.inUse() - idlePorts.get() - closingPorts.get();
     }
 
     /** Ports of ended calls whose sockets are kept open for later calls (within MEDIA_PORTS with the others). */
@@ -211,7 +213,7 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
             for (SocketPool pool : socketPools.values()) {
                 Promise<Void> done = Promise.promise();
                 pool.loop().execute(() -> {
-                    pool.closeIdle(true);
+                    pool.closeAll();
                     done.complete();
                 });
                 closing.add(done.future());
@@ -268,18 +270,9 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
 
     /** The socket pool of an event loop (created on first use). */
     SocketPool socketPool(EventLoop loop) {
-        return socketPools.computeIfAbsent(loop, l -> new SocketPool(this, l, ((VertxInternal) vertx).transport(),
-                portPool, bindAddress, idlePorts, droppedWhileIdle, config.clock(),
+        return socketPools.computeIfAbsent(loop, l -> new SocketPool(l, ((VertxInternal) vertx).transport(),
+                portPool, bindAddress, idlePorts, closingPorts, droppedWhileIdle, config.clock(),
                 config.portQuarantine().toMillis()));
-    }
-
-    /** A loop ran out of ports: the other loops close their idle sockets, so their numbers serve later calls. */
-    void closeIdleSocketsExcept(SocketPool exhausted) {
-        for (SocketPool pool : socketPools.values()) {
-            if (pool != exhausted) {
-                pool.loop().execute(() -> pool.closeIdle(false));
-            }
-        }
     }
 
     void forget(MediaSession session) {
@@ -298,10 +291,24 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
 
     /**
      * Each session gets its own event-loop context (Vert.x assigns event loops round-robin), so calls spread over
-     * the loops even when the proxy calls us from a single loop.
+     * the loops even when the proxy calls us from a single loop. When the port range has no number left, a call
+     * can only get sockets kept idle by some loop's pool: it goes to the loop with the most.
      */
     private ContextInternal newContext() {
-        return ((VertxInternal) vertx).createEventLoopContext();
+        VertxInternal vx = (VertxInternal) vertx;
+        if (portPool.free() < 4) {
+            SocketPool richest = null;
+            for (SocketPool pool : socketPools.values()) {
+                if (richest == null || pool.idlePortCount() > richest.idlePortCount()) {
+                    richest = pool;
+                }
+            }
+            if (richest != null && richest.idlePortCount() > 0) {
+                return vx.contextBuilder().withThreadingModel(ThreadingModel.EVENT_LOOP)
+                        .withEventLoop(richest.loop()).build();
+            }
+        }
+        return vx.createEventLoopContext();
     }
 
     private static void requireText(String value, String name) {

@@ -7,6 +7,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -23,13 +25,16 @@ import org.slf4j.LoggerFactory;
  * them), noting when the last one came; it is handed out again only once it has been quiet for the quarantine
  * ({@link RelayConfig#portQuarantine}, counted from the call's end or its last late packet), and the new call's legs
  * start with nothing latched, so the first packets decide anew where media goes. A port that keeps receiving
- * after its call (a phone that never got the BYE) is never reused; it is closed after {@link #lifetimeMillis} like
- * every idle socket nobody took, and its number returns to the rotating {@link PortPool}.
+ * after its call (a phone that never got the BYE) is not reused while the range has other ports; it is closed after
+ * {@link #lifetimeMillis} like every idle socket nobody took, and its number returns to the rotating
+ * {@link PortPool}.
  *
- * <p>Bounded by MEDIA_PORTS: an idle socket keeps its number reserved in the {@link PortPool}. A socket is kept
- * only while at least an eighth of the range is unreserved; when no number is left, a call takes the idle socket
- * of its loop quiet for the longest even within its quarantine (what freeing ports at once did before, logged),
- * and when its loop has none, the other loops close theirs so the next calls find numbers.
+ * <p>Bounded by MEDIA_PORTS: an idle socket keeps its number reserved in the {@link PortPool}, so open sockets never
+ * exceed the range. When no number is left (the range is too small for the call rate times the quarantine), a call
+ * takes the idle socket of its loop released the longest ago even within its quarantine (logged): the gap between
+ * two calls on a port is then what the old close-and-rebind rotation gave (range / ports per second), minus the
+ * sockets and system calls; the relay starts new calls on the loop with the most idle sockets then
+ * ({@link MediaRelay}), so no loop runs dry while another holds the numbers.
  *
  * <p>Touched only on its event loop (no locks), except the relay-wide counters of idle ports and dropped packets.
  */
@@ -67,41 +72,46 @@ final class SocketPool {
         }
     }
 
-    private final MediaRelay relay;
     private final EventLoop loop;
     private final Transport transport;
     private final PortPool ports;
     private final InetAddress bindAddress;
     private final AtomicInteger idlePorts;
+    private final AtomicInteger closingPorts;
     private final AtomicLong droppedWhileIdle;
     private final LongSupplier clock;
     private final long quarantineMillis;
     private final long lifetimeMillis;
-    private final int lowWater;
+    /** Ports idle in this pool: read by the relay from other threads to pick a loop for a new call. */
+    private volatile int idleHere;
     /** Idle sockets in the order they were released (late packets move one to the back). */
     private final ArrayDeque<Sockets> pairs = new ArrayDeque<>();
     private final ArrayDeque<Sockets> singles = new ArrayDeque<>();
     private long lastPressureLogMillis = Long.MIN_VALUE;
     private boolean closed;
 
-    SocketPool(MediaRelay relay, EventLoop loop, Transport transport, PortPool ports, InetAddress bindAddress,
-               AtomicInteger idlePorts, AtomicLong droppedWhileIdle, LongSupplier clock, long quarantineMillis) {
-        this.relay = relay;
+    SocketPool(EventLoop loop, Transport transport, PortPool ports, InetAddress bindAddress,
+               AtomicInteger idlePorts, AtomicInteger closingPorts, AtomicLong droppedWhileIdle, LongSupplier clock,
+               long quarantineMillis) {
         this.loop = loop;
         this.transport = transport;
         this.ports = ports;
         this.bindAddress = bindAddress;
         this.idlePorts = idlePorts;
+        this.closingPorts = closingPorts;
         this.droppedWhileIdle = droppedWhileIdle;
         this.clock = clock;
         this.quarantineMillis = quarantineMillis;
         // Long enough to be reused at a steady rate, short enough that a burst's sockets do not stay open for good.
         this.lifetimeMillis = Math.max(30_000, 2 * quarantineMillis);
-        this.lowWater = Math.max(2, ports.capacity() / 8);
     }
 
     EventLoop loop() {
         return loop;
+    }
+
+    int idlePortCount() {
+        return idleHere;
     }
 
     /**
@@ -116,7 +126,7 @@ final class SocketPool {
             s = bind(pair);
         }
         if (s == null) {
-            s = takeQuietest(pair);
+            s = takeOldest(pair);
             if (s != null && now - lastPressureLogMillis >= 10_000) {
                 lastPressureLogMillis = now;
                 LOG.warn("media ports {}-{} exhausted: reusing port {} {} ms after its last packet (quarantine {} ms);"
@@ -125,7 +135,6 @@ final class SocketPool {
             }
         }
         if (s == null) {
-            relay.closeIdleSocketsExcept(this); // their numbers serve the next calls
             return null;
         }
         s.rtp.receiver(rtp);
@@ -135,9 +144,9 @@ final class SocketPool {
         return s;
     }
 
-    /** Takes the sockets back from a call (which must not use them any more); keeps them idle or closes them. */
+    /** Takes the sockets back from a call (which must not use them any more) and keeps them idle. */
     void release(Sockets s) {
-        if (closed || ports.free() < lowWater) {
+        if (closed) {
             close(s);
             return;
         }
@@ -155,9 +164,9 @@ final class SocketPool {
         singles.removeIf(s -> closeIfExpired(s, now));
     }
 
-    /** Closes every idle socket; with {@code forGood}, sockets released later are closed too (relay shutdown). */
-    void closeIdle(boolean forGood) {
-        closed |= forGood;
+    /** Closes every idle socket, and from now on those released too (relay shutdown). */
+    void closeAll() {
+        closed = true;
         for (ArrayDeque<Sockets> q : List.of(pairs, singles)) {
             while (!q.isEmpty()) {
                 Sockets s = q.pollFirst();
@@ -182,6 +191,7 @@ final class SocketPool {
                 split.rtcp.receiver(rtcpOnly);
                 singles.addFirst(rtcpOnly);
                 idlePorts.incrementAndGet();
+                idleHere++;
                 s = new Sockets(this, split.rtp, null);
             }
         }
@@ -204,21 +214,29 @@ final class SocketPool {
         return null;
     }
 
-    /** Under port pressure: the idle sockets quiet for the longest, within their quarantine or not. */
-    private Sockets takeQuietest(boolean pair) {
-        Sockets best = null;
-        for (Sockets s : pair ? pairs : singles) {
-            if (best == null || s.quietSinceMillis < best.quietSinceMillis) {
-                best = s;
-            }
-        }
-        if (best == null && !pair && !pairs.isEmpty()) {
-            Sockets split = takeQuietest(true);
+    /**
+     * Under port pressure: of the idle sockets released the longest ago (the first few of the queue), the one quiet
+     * for the longest, within its quarantine or not.
+     */
+    private Sockets takeOldest(boolean pair) {
+        ArrayDeque<Sockets> q = pair ? pairs : singles;
+        if (q.isEmpty() && !pair && !pairs.isEmpty()) {
+            Sockets split = takeOldest(true);
             close(new Sockets(this, split.rtcp, null));
             return new Sockets(this, split.rtp, null);
         }
+        Sockets best = null;
+        int looked = 0;
+        for (Sockets s : q) {
+            if (best == null || s.quietSinceMillis < best.quietSinceMillis) {
+                best = s;
+            }
+            if (++looked == 8) {
+                break;
+            }
+        }
         if (best != null) {
-            (pair ? pairs : singles).remove(best);
+            q.remove(best);
             leaveIdle(best);
         }
         return best;
@@ -263,18 +281,33 @@ final class SocketPool {
             s.rtcp.receiver(s);
         }
         idlePorts.addAndGet(s.ports());
+        idleHere += s.ports();
     }
 
     private void leaveIdle(Sockets s) {
         idlePorts.addAndGet(-s.ports());
+        idleHere -= s.ports();
     }
 
     private void close(Sockets s) {
         s.rtp.close();
-        ports.release(s.rtp.port());
         if (s.rtcp != null) {
             s.rtcp.close();
-            ports.release(s.rtcp.port());
+        }
+        // NIO closes a registered channel's kernel socket only when the loop next polls: the numbers go back after
+        // that (a later loop turn), or binding them again at once would fail.
+        closingPorts.addAndGet(s.ports());
+        Runnable giveBack = () -> {
+            ports.release(s.rtp.port());
+            if (s.rtcp != null) {
+                ports.release(s.rtcp.port());
+            }
+            closingPorts.addAndGet(-s.ports());
+        };
+        try {
+            loop.schedule(giveBack, 10, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            giveBack.run(); // the loop is stopping: nothing binds on it any more
         }
     }
 }

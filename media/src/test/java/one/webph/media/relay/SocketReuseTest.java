@@ -179,6 +179,24 @@ class SocketReuseTest {
     }
 
     @Test
+    void withNoNumberLeftNewCallsGoToTheLoopThatHoldsIdleSockets() throws Exception {
+        await(vertx.close());
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2)); // calls alternate between two pools
+        relay(38500, 38515, Duration.ofHours(1), false);
+        Endpoints.Phone a = track(new Endpoints.Phone());
+        Endpoints.Phone b = track(new Endpoints.Phone());
+        for (int i = 1; i <= 4; i++) {
+            call("c" + i, a, b);
+        }
+        await(relay.delete("c1"));
+        await(relay.delete("c3")); // likely both on one loop: the other has no idle socket and no number is free
+        call("c5", a, b);
+        call("c6", a, b);
+        assertThat(relay.portsInUse()).isEqualTo(16);
+        assertThat(relay.portsIdle()).isZero();
+    }
+
+    @Test
     void aSetupFailingMidwayGivesBackWhatItTook() throws Exception {
         relay(38300, 38303, Duration.ofHours(1), false); // two pairs, one of them taken by another process
         Endpoints.Phone a = track(new Endpoints.Phone());
