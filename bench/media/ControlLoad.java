@@ -58,6 +58,7 @@ public final class ControlLoad {
     MediaRelay inProcess;
     final String run = Long.toHexString(System.nanoTime());
     final AtomicLong callNumber = new AtomicLong();
+    final AtomicLong failuresShown = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
         ControlLoad load = new ControlLoad();
@@ -209,6 +210,10 @@ public final class ControlLoad {
                             histogram.incrementAndGet((int) Math.min(BUCKETS, micros / BUCKET_MICROS));
                         }
                         vertx.setTimer(holdMillis, id -> control.delete(callId).onComplete(deleted -> {
+                            Throwable failure = setUp.failed() ? setUp.cause() : deleted.cause();
+                            if (failure != null && failuresShown.incrementAndGet() <= 5) {
+                                System.err.println("call " + callId + " failed: " + failure);
+                            }
                             if (counted) {
                                 windowCalls.incrementAndGet();
                                 if (setUp.failed() || deleted.failed()) {

@@ -77,7 +77,7 @@ load() { # TARGET [args...]
   fi
   java -Xms256m -Xmx1g ${LOAD_JVM_OPTS:-} "$LOGBACK" -cp "$CP" "$HERE/ControlLoad.java" --target "$target" --rates "$(echo $RATES | tr ' ' ,)" \
     --warmup "$WARMUP" --settle "$SETTLE" --measure "$MEASURE" --hold-ms "$HOLD_MS" --caller "$CALLER" \
-    --clk-tck "$CLK_TCK" "${profile[@]}" "$@" 2>>"$work/generator.log"
+    --clk-tck "$CLK_TCK" "${profile[@]}" "$@"
 }
 
 for target in $TARGETS; do

@@ -1,5 +1,6 @@
 package one.webph.media.relay;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -7,6 +8,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -56,6 +58,7 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
     private final AtomicInteger idlePorts = new AtomicInteger();
     private final AtomicInteger closingPorts = new AtomicInteger();
     private final AtomicLong droppedWhileIdle = new AtomicLong();
+    private final int maxIdlePorts;
     private final long timerId;
     private volatile boolean closed;
 
@@ -63,6 +66,8 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         this.vertx = vertx;
         this.config = config;
         this.portPool = new PortPool(config.minPort(), config.maxPort());
+        this.maxIdlePorts = Math.min(portPool.capacity(), config.maxIdlePorts() >= 0 ? config.maxIdlePorts()
+                : (int) Math.min(Integer.MAX_VALUE, spareFileDescriptors() / 2));
         this.certificate = DtlsCertificate.generate();
         this.fingerprintAttribute = certificate.fingerprint().toString();
         try {
@@ -143,9 +148,15 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         return session.enqueue(() -> Future.succeededFuture(session.applyAnswer(parsed, toTag, forCaller)));
     }
 
-    /** Ends the session, closing its sockets and returning its ports; completes when the ports are free. */
+    /** Ends the session and gives its sockets back; completes when they are (see {@link #portsInUse}). */
     @Override
     public Future<Void> delete(String callId) {
+        return deleteAndReport(callId).mapEmpty();
+    }
+
+    /** Ends the session in one visit to its event loop and completes with its final statistics. */
+    @Override
+    public Future<SessionStatistics> deleteAndReport(String callId) {
         MediaSession session = sessions.get(callId);
         return session == null ? Future.succeededFuture() : session.end(null);
     }
@@ -204,7 +215,7 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
     public Future<Void> shutdown() {
         closed = true;
         vertx.cancelTimer(timerId);
-        List<Future<Void>> ends = new ArrayList<>();
+        List<Future<SessionStatistics>> ends = new ArrayList<>();
         for (MediaSession s : sessions.values()) {
             ends.add(s.end(EndReason.RELAY_CLOSED));
         }
@@ -272,7 +283,7 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
     SocketPool socketPool(EventLoop loop) {
         return socketPools.computeIfAbsent(loop, l -> new SocketPool(l, ((VertxInternal) vertx).transport(),
                 portPool, bindAddress, idlePorts, closingPorts, droppedWhileIdle, config.clock(),
-                config.portQuarantine().toMillis()));
+                config.portQuarantine().toMillis(), maxIdlePorts));
     }
 
     void forget(MediaSession session) {
@@ -309,6 +320,14 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
             }
         }
         return vx.createEventLoopContext();
+    }
+
+    /** File descriptors this process may still open (the limit minus those open); unlimited when unknown. */
+    private static long spareFileDescriptors() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+            return Math.max(0, os.getMaxFileDescriptorCount() - os.getOpenFileDescriptorCount());
+        }
+        return Long.MAX_VALUE;
     }
 
     private static void requireText(String value, String name) {

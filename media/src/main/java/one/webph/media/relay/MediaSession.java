@@ -520,12 +520,15 @@ final class MediaSession {
         });
     }
 
-    /** Ends the session on its context; the listener is told unless {@code reason} is null (explicit delete). */
-    Future<Void> end(EndReason reason) {
-        Promise<Void> done = Promise.promise();
+    /**
+     * Ends the session on its context; the listener is told unless {@code reason} is null (explicit delete).
+     * Completes with the final statistics once the sockets are given back, with null when it had already ended.
+     */
+    Future<SessionStatistics> end(EndReason reason) {
+        Promise<SessionStatistics> done = Promise.promise();
         context.runOnContext(v -> {
             if (ended) {
-                done.complete();
+                done.complete(null);
                 return;
             }
             ended = true;
@@ -546,7 +549,7 @@ final class MediaSession {
                     leg.rtcpSocket = null;
                 }
             }
-            done.complete();
+            done.complete(last);
             if (reason != null) {
                 LOG.info("call {}: media session ended: {}", callId, reason);
                 try {

@@ -13,8 +13,9 @@ public final class RelayConfig {
     private Duration checkInterval = Duration.ofSeconds(1);
     private int dtlsThreads = 64;
     private Duration dtlsHandshakeTimeout = Duration.ofSeconds(20);
-    private Duration portQuarantine = Duration.ofSeconds(5);
+    private Duration portQuarantine = Duration.ofSeconds(3);
     private LongSupplier clock = () -> System.nanoTime() / 1_000_000;
+    private int maxIdlePorts = -1;
     private SessionEndListener endListener = (callId, reason, finalStatistics) -> { };
 
     public RelayConfig portRange(int min, int max) {
@@ -78,6 +79,16 @@ public final class RelayConfig {
         }
         this.portQuarantine = d;
         return this;
+    }
+
+    /** Most ports kept open idle for later calls; default: half the file descriptors left at start (tests). */
+    RelayConfig maxIdlePorts(int n) {
+        this.maxIdlePorts = n;
+        return this;
+    }
+
+    int maxIdlePorts() {
+        return maxIdlePorts;
     }
 
     /** Monotonic milliseconds for the port quarantine (tests move it by hand). */

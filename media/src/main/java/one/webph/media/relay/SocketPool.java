@@ -1,6 +1,7 @@
 package one.webph.media.relay;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelException;
 import io.netty.channel.EventLoop;
 import io.vertx.core.spi.transport.Transport;
 import java.net.InetAddress;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * {@link PortPool}.
  *
  * <p>Bounded by MEDIA_PORTS: an idle socket keeps its number reserved in the {@link PortPool}, so open sockets never
- * exceed the range. When no number is left (the range is too small for the call rate times the quarantine), a call
+ * exceed the range; and by the file descriptors: the relay keeps at most {@code maxIdlePorts} idle (half of what
+ * the process may still open when the relay starts, see {@link MediaRelay}), closing what a call gives back beyond
+ * that, so idle media sockets never starve SIP, HTTP and database connections. When no number is left (the range is too small for the call rate times the quarantine), a call
  * takes the idle socket of its loop released the longest ago even within its quarantine (logged): the gap between
  * two calls on a port is then what the old close-and-rebind rotation gave (range / ports per second), minus the
  * sockets and system calls; the relay starts new calls on the loop with the most idle sockets then
@@ -82,6 +85,7 @@ final class SocketPool {
     private final LongSupplier clock;
     private final long quarantineMillis;
     private final long lifetimeMillis;
+    private final int maxIdlePorts;
     /** Ports idle in this pool: read by the relay from other threads to pick a loop for a new call. */
     private volatile int idleHere;
     /** Idle sockets in the order they were released (late packets move one to the back). */
@@ -92,7 +96,7 @@ final class SocketPool {
 
     SocketPool(EventLoop loop, Transport transport, PortPool ports, InetAddress bindAddress,
                AtomicInteger idlePorts, AtomicInteger closingPorts, AtomicLong droppedWhileIdle, LongSupplier clock,
-               long quarantineMillis) {
+               long quarantineMillis, int maxIdlePorts) {
         this.loop = loop;
         this.transport = transport;
         this.ports = ports;
@@ -104,6 +108,7 @@ final class SocketPool {
         this.quarantineMillis = quarantineMillis;
         // Long enough to be reused at a steady rate, short enough that a burst's sockets do not stay open for good.
         this.lifetimeMillis = Math.max(30_000, 2 * quarantineMillis);
+        this.maxIdlePorts = maxIdlePorts;
     }
 
     EventLoop loop() {
@@ -127,11 +132,10 @@ final class SocketPool {
         }
         if (s == null) {
             s = takeOldest(pair);
-            if (s != null && now - lastPressureLogMillis >= 10_000) {
-                lastPressureLogMillis = now;
-                LOG.warn("media ports {}-{} exhausted: reusing port {} {} ms after its last packet (quarantine {} ms);"
-                        + " widen MEDIA_PORTS", ports.minPort(), ports.maxPort(), s.rtp.port(),
-                        now - s.quietSinceMillis, quarantineMillis);
+            if (s != null) {
+                logPressure("media ports " + ports.minPort() + "-" + ports.maxPort() + " exhausted: reusing port "
+                        + s.rtp.port() + " " + (now - s.quietSinceMillis) + " ms after its last packet (quarantine "
+                        + quarantineMillis + " ms); widen MEDIA_PORTS");
             }
         }
         if (s == null) {
@@ -144,9 +148,12 @@ final class SocketPool {
         return s;
     }
 
-    /** Takes the sockets back from a call (which must not use them any more) and keeps them idle. */
+    /**
+     * Takes the sockets back from a call (which must not use them any more) and keeps them idle, or closes them
+     * when the relay already keeps {@code maxIdlePorts} idle (their numbers go back to the rotating pool).
+     */
     void release(Sockets s) {
-        if (closed) {
+        if (closed || idlePorts.get() + s.ports() > maxIdlePorts) {
             close(s);
             return;
         }
@@ -177,6 +184,14 @@ final class SocketPool {
     }
 
     // ---------------------------------------------------------------- internals
+
+    private void logPressure(String message) {
+        long now = clock.getAsLong();
+        if (now - lastPressureLogMillis >= 10_000) {
+            lastPressureLogMillis = now;
+            LOG.warn(message);
+        }
+    }
 
     /** The first idle sockets past their quarantine; a late packet sends sockets to the back of the queue. */
     private Sockets takeIdle(boolean pair, long now) {
@@ -249,9 +264,16 @@ final class SocketPool {
             if (port < 0) {
                 return null;
             }
-            RelaySocket rtp = RelaySocket.open(transport, loop, bindAddress, port, null);
-            RelaySocket rtcp = rtp != null && pair
-                    ? RelaySocket.open(transport, loop, bindAddress, port + 1, null) : null;
+            RelaySocket rtp = null;
+            RelaySocket rtcp = null;
+            try {
+                rtp = RelaySocket.open(transport, loop, bindAddress, port, null);
+                rtcp = rtp != null && pair ? RelaySocket.open(transport, loop, bindAddress, port + 1, null) : null;
+            } catch (ChannelException e) {
+                // No file descriptor left (the process limit): idle sockets of this loop may still serve.
+                logPressure("cannot open a media socket (" + e.getCause() + ")");
+                attempt = ports.capacity();
+            }
             if (rtp != null && (rtcp != null || !pair)) {
                 return new Sockets(this, rtp, rtcp);
             }

@@ -197,6 +197,23 @@ class SocketReuseTest {
     }
 
     @Test
+    void socketsGivenBackBeyondTheIdleCapAreClosed() throws Exception {
+        relay = new MediaRelay(vertx, new RelayConfig().portRange(38600, 38619).bindHost(IP)
+                .portQuarantine(Duration.ofHours(1)).maxIdlePorts(4));
+        Endpoints.Phone a = track(new Endpoints.Phone());
+        Endpoints.Phone b = track(new Endpoints.Phone());
+        call("c1", a, b);
+        int[] c2 = call("c2", a, b);
+        await(relay.delete("c1"));
+        await(relay.delete("c2")); // the cap is full with c1's sockets: c2's are closed
+        assertThat(relay.portsIdle()).isEqualTo(4);
+        assertThat(relay.portsInUse()).isZero();
+        for (int port : new int[] {c2[0], c2[0] + 1, c2[1], c2[1] + 1}) {
+            waitUntil(() -> canBind(port));
+        }
+    }
+
+    @Test
     void aSetupFailingMidwayGivesBackWhatItTook() throws Exception {
         relay(38300, 38303, Duration.ofHours(1), false); // two pairs, one of them taken by another process
         Endpoints.Phone a = track(new Endpoints.Phone());
