@@ -1,6 +1,7 @@
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,8 @@ import one.webph.media.relay.RelayConfig;
 
 /**
  * Per-call control cost of a media relay: R calls per second, each an offer, an answer, --hold-ms of nothing (no
- * RTP is sent, as in the SIP benchmark's 50 ms sipp calls) and a delete. Reports the relay's CPU microseconds per
+ * RTP is sent, as in the SIP benchmark's 50 ms sipp calls) and the end as the proxy makes it (final statistics and
+ * delete). Reports the relay's CPU microseconds per
  * call (setup + teardown) from /proc/PID/stat over a measured window, the rate achieved, and the setup latency
  * (offer sent to answer returned).
  *
@@ -59,6 +61,16 @@ public final class ControlLoad {
     final String run = Long.toHexString(System.nanoTime());
     final AtomicLong callNumber = new AtomicLong();
     final AtomicLong failuresShown = new AtomicLong();
+    /** MediaControl.deleteAndReport, looked up so this file also runs against versions without it. */
+    final Method deleteAndReport = lookUp();
+
+    static Method lookUp() {
+        try {
+            return MediaControl.class.getMethod("deleteAndReport", String.class);
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         ControlLoad load = new ControlLoad();
@@ -209,7 +221,7 @@ public final class ControlLoad {
                             long micros = (System.nanoTime() - t0) / 1000;
                             histogram.incrementAndGet((int) Math.min(BUCKETS, micros / BUCKET_MICROS));
                         }
-                        vertx.setTimer(holdMillis, id -> control.delete(callId).onComplete(deleted -> {
+                        vertx.setTimer(holdMillis, id -> end(callId).onComplete(deleted -> {
                             Throwable failure = setUp.failed() ? setUp.cause() : deleted.cause();
                             if (failure != null && failuresShown.incrementAndGet() <= 5) {
                                 System.err.println("call " + callId + " failed: " + failure);
@@ -223,6 +235,22 @@ public final class ControlLoad {
                             inFlight.decrementAndGet();
                         }));
                     });
+        }
+
+        /**
+         * Ends the call as the proxy does (RelayMediaAnchor.release keeps the final statistics for the call's
+         * record): one deleteAndReport where the relay API has it, else (older versions) a query, then a delete.
+         */
+        @SuppressWarnings("unchecked")
+        Future<?> end(String callId) {
+            if (deleteAndReport == null) {
+                return control.statistics(callId).compose(stats -> control.delete(callId));
+            }
+            try {
+                return (Future<Object>) deleteAndReport.invoke(control, callId);
+            } catch (ReflectiveOperationException e) {
+                return Future.failedFuture(e);
+            }
         }
 
         double percentile(double p) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Media relay control benchmark: CPU per call setup + teardown (offer, answer, HOLD_MS with no RTP, delete), the
-# per-call cost of anchoring that the SIP benchmark's short calls pay. bench/media/ControlLoad.java drives, per
-# target, a fresh relay:
+# Media relay control benchmark: CPU per call setup + teardown (offer, answer, HOLD_MS with no RTP, then the end
+# as the proxy makes it: final statistics + delete), the per-call cost of anchoring that the SIP benchmark's short
+# calls pay. bench/media/ControlLoad.java drives, per target, a fresh relay:
 #   ours       one.webph.media.ng.RelayMain over NG (2 event loops), CPU of the relay process
 #   rtpengine  the Debian RTPEngine daemon over NG (userspace, --num-threads=2, --delete-delay=0), CPU of rtpengine
 #   inproc     a MediaRelay inside the load generator's JVM, driven from an event loop as the proxy does; CPU of
