@@ -91,7 +91,7 @@ final class SocketPool {
     /** Idle sockets in the order they were released (late packets move one to the back). */
     private final ArrayDeque<Sockets> pairs = new ArrayDeque<>();
     private final ArrayDeque<Sockets> singles = new ArrayDeque<>();
-    private long lastPressureLogMillis = Long.MIN_VALUE;
+    private long lastPressureLogMillis;
     private boolean closed;
 
     SocketPool(EventLoop loop, Transport transport, PortPool ports, InetAddress bindAddress,
@@ -109,6 +109,7 @@ final class SocketPool {
         // Long enough to be reused at a steady rate, short enough that a burst's sockets do not stay open for good.
         this.lifetimeMillis = Math.max(30_000, 2 * quarantineMillis);
         this.maxIdlePorts = maxIdlePorts;
+        this.lastPressureLogMillis = clock.getAsLong() - 10_000;
     }
 
     EventLoop loop() {
@@ -121,8 +122,8 @@ final class SocketPool {
 
     /**
      * Sockets for one leg, receiving into {@code rtp} / {@code rtcp} from now on: an idle socket past its
-     * quarantine, else a newly bound port, else (range exhausted) the idle socket quiet the longest. Null when
-     * there is no port at all.
+     * quarantine, else a newly bound port, else (no number or no file descriptor left) one of the idle sockets
+     * released the longest ago, within its quarantine or not. Null when there is no socket at all.
      */
     Sockets acquire(boolean pair, RelaySocket.Receiver rtp, RelaySocket.Receiver rtcp) {
         long now = clock.getAsLong();
