@@ -120,14 +120,26 @@ public final class NgClient implements MediaControl, AutoCloseable {
 
     @Override
     public Future<Void> delete(String callId) {
+        return delete(callId, fromTags.get(callId)).mapEmpty();
+    }
+
+    private Future<Map<String, Object>> delete(String callId, String fromTag) {
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("command", "delete");
         message.put("call-id", callId);
-        String fromTag = fromTags.remove(callId);
+        fromTags.remove(callId);
         if (fromTag != null) {
             message.put("from-tag", fromTag);
         }
-        return request(message).mapEmpty();
+        return request(message);
+    }
+
+    /** One NG delete: its reply carries the call's statistics (RTPEngine's and ours), as a query's would. */
+    @Override
+    public Future<SessionStatistics> deleteAndReport(String callId) {
+        String fromTag = fromTags.get(callId);
+        return delete(callId, fromTag).map(reply -> reply.get("tags") instanceof Map
+                ? NgMessages.parseStatistics(callId, fromTag, reply) : null);
     }
 
     @Override

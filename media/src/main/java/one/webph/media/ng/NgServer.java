@@ -183,14 +183,14 @@ public final class NgServer implements AutoCloseable {
     /** Deletes the whole call (tags, if given, are not used: one session per Call-ID); replies with its stats. */
     private Future<Map<String, Object>> delete(Map<String, Object> request) {
         String callId = NgMessages.requiredString(request, "call-id", "No call-id in message");
-        return media.statistics(callId).compose(stats -> {
+        return media.deleteAndReport(callId).map(stats -> {
             if (stats == null) {
                 Map<String, Object> reply = new LinkedHashMap<>();
                 reply.put("result", "ok");
                 reply.put("warning", "Call-ID not found or tags didn't match");
-                return Future.succeededFuture(reply);
+                return reply;
             }
-            return media.delete(callId).map(v -> okWith(NgMessages.statisticsReply(stats)));
+            return okWith(NgMessages.statisticsReply(stats));
         });
     }
 

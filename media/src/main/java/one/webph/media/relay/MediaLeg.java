@@ -20,7 +20,8 @@ final class MediaLeg {
     private final LegType type;
     private String advertisedAddress;
 
-    // sockets
+    // sockets (from the session's SocketPool; null once given back)
+    SocketPool.Sockets sockets;
     RelaySocket rtpSocket;
     RelaySocket rtcpSocket; // plain legs only
     int rtpPort;

@@ -1,9 +1,14 @@
 package one.webph.media.relay;
 
+import com.sun.management.UnixOperatingSystemMXBean;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -48,6 +53,12 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
     private final ThreadPoolExecutor dtlsExecutor;
     private final AtomicLong lastCapLogNanos = new AtomicLong(System.nanoTime() - CAP_LOG_INTERVAL_NANOS);
     private final Map<String, MediaSession> sessions = new ConcurrentHashMap<>();
+    /** Media sockets per event loop, kept open across calls (each pool is touched on its loop only). */
+    private final Map<EventLoop, SocketPool> socketPools = new ConcurrentHashMap<>();
+    private final AtomicInteger idlePorts = new AtomicInteger();
+    private final AtomicInteger closingPorts = new AtomicInteger();
+    private final AtomicLong droppedWhileIdle = new AtomicLong();
+    private final int maxIdlePorts;
     private final long timerId;
     private volatile boolean closed;
 
@@ -55,6 +66,8 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         this.vertx = vertx;
         this.config = config;
         this.portPool = new PortPool(config.minPort(), config.maxPort());
+        this.maxIdlePorts = Math.min(portPool.capacity(), config.maxIdlePorts() >= 0 ? config.maxIdlePorts()
+                : (int) Math.min(Integer.MAX_VALUE, spareFileDescriptors() / 2));
         this.certificate = DtlsCertificate.generate();
         this.fingerprintAttribute = certificate.fingerprint().toString();
         try {
@@ -135,9 +148,15 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         return session.enqueue(() -> Future.succeededFuture(session.applyAnswer(parsed, toTag, forCaller)));
     }
 
-    /** Ends the session, closing its sockets and returning its ports; completes when the ports are free. */
+    /** Ends the session and gives its sockets back; completes when they are (see {@link #portsInUse}). */
     @Override
     public Future<Void> delete(String callId) {
+        return deleteAndReport(callId).mapEmpty();
+    }
+
+    /** Ends the session in one visit to its event loop and completes with its final statistics. */
+    @Override
+    public Future<SessionStatistics> deleteAndReport(String callId) {
         MediaSession session = sessions.get(callId);
         return session == null ? Future.succeededFuture() : session.end(null);
     }
@@ -172,9 +191,19 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         return sessions.size();
     }
 
-    /** Ports reserved right now (RTP + RTCP); returns to 0 when every session has ended. */
+    /** Ports held by sessions right now (RTP + RTCP); returns to 0 when every session has ended. */
     public int portsInUse() {
-        return portPool.inUse();
+        return portPool.inUse() - idlePorts.get() - closingPorts.get();
+    }
+
+    /** Ports of ended calls whose sockets are kept open for later calls (within MEDIA_PORTS with the others). */
+    public int portsIdle() {
+        return idlePorts.get();
+    }
+
+    /** Datagrams that reached an idle port (late packets of ended calls), dropped. */
+    public long packetsDroppedWhileIdle() {
+        return droppedWhileIdle.get();
     }
 
     /** The relay's DTLS certificate fingerprint as written in SDP. */
@@ -182,15 +211,26 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         return certificate.fingerprint();
     }
 
-    /** Ends every session (listener told RELAY_CLOSED) and stops the timer and DTLS threads. */
+    /** Ends every session (listener told RELAY_CLOSED), closes every socket, stops the timer and DTLS threads. */
     public Future<Void> shutdown() {
         closed = true;
         vertx.cancelTimer(timerId);
-        List<Future<Void>> ends = new ArrayList<>();
+        List<Future<SessionStatistics>> ends = new ArrayList<>();
         for (MediaSession s : sessions.values()) {
             ends.add(s.end(EndReason.RELAY_CLOSED));
         }
         return Future.join(ends).transform(ar -> {
+            List<Future<Void>> closing = new ArrayList<>();
+            for (SocketPool pool : socketPools.values()) {
+                Promise<Void> done = Promise.promise();
+                pool.loop().execute(() -> {
+                    pool.closeAll();
+                    done.complete();
+                });
+                closing.add(done.future());
+            }
+            return Future.join(closing);
+        }).transform(ar -> {
             dtlsExecutor.shutdownNow();
             return Future.succeededFuture();
         });
@@ -209,10 +249,6 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
 
     RelayConfig config() {
         return config;
-    }
-
-    PortPool portPool() {
-        return portPool;
     }
 
     DtlsCertificate certificate() {
@@ -243,6 +279,13 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         };
     }
 
+    /** The socket pool of an event loop (created on first use). */
+    SocketPool socketPool(EventLoop loop) {
+        return socketPools.computeIfAbsent(loop, l -> new SocketPool(l, ((VertxInternal) vertx).transport(),
+                portPool, bindAddress, idlePorts, closingPorts, droppedWhileIdle, config.clock(),
+                config.portQuarantine().toMillis(), maxIdlePorts));
+    }
+
     void forget(MediaSession session) {
         sessions.remove(session.callId, session);
     }
@@ -252,14 +295,39 @@ public final class MediaRelay implements MediaControl, AutoCloseable {
         for (MediaSession s : sessions.values()) {
             s.checkTimeouts(now);
         }
+        for (SocketPool pool : socketPools.values()) {
+            pool.loop().execute(pool::sweep);
+        }
     }
 
     /**
      * Each session gets its own event-loop context (Vert.x assigns event loops round-robin), so calls spread over
-     * the loops even when the proxy calls us from a single loop.
+     * the loops even when the proxy calls us from a single loop. When the port range has no number left, a call
+     * can only get sockets kept idle by some loop's pool: it goes to the loop with the most.
      */
     private ContextInternal newContext() {
-        return ((VertxInternal) vertx).createEventLoopContext();
+        VertxInternal vx = (VertxInternal) vertx;
+        if (portPool.free() < 4) {
+            SocketPool richest = null;
+            for (SocketPool pool : socketPools.values()) {
+                if (richest == null || pool.idlePortCount() > richest.idlePortCount()) {
+                    richest = pool;
+                }
+            }
+            if (richest != null && richest.idlePortCount() > 0) {
+                return vx.contextBuilder().withThreadingModel(ThreadingModel.EVENT_LOOP)
+                        .withEventLoop(richest.loop()).build();
+            }
+        }
+        return vx.createEventLoopContext();
+    }
+
+    /** File descriptors this process may still open (the limit minus those open); unlimited when unknown. */
+    private static long spareFileDescriptors() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+            return Math.max(0, os.getMaxFileDescriptorCount() - os.getOpenFileDescriptorCount());
+        }
+        return Long.MAX_VALUE;
     }
 
     private static void requireText(String value, String name) {

@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import one.webph.media.dtls.DtlsRole;
@@ -63,7 +62,8 @@ final class MediaSession {
     private Future<?> tail = Future.succeededFuture();
     private final ArrayDeque<byte[]> earlyDtlsCaller = new ArrayDeque<>();
     private final ArrayDeque<byte[]> earlyDtlsCallee = new ArrayDeque<>();
-    private final List<Integer> reservedPorts = new ArrayList<>();
+    /** The sockets of the session's event loop: sessions take theirs here and give them back at the end. */
+    private final SocketPool socketPool;
 
     MediaSession(MediaRelay relay, ContextInternal context, String callId, String fromTag, LegType callerType,
                  LegType calleeType) {
@@ -75,6 +75,7 @@ final class MediaSession {
         this.callee = new MediaLeg("callee", calleeType);
         this.mode = RelayMode.of(callerType, calleeType);
         this.offerer = caller;
+        this.socketPool = relay.socketPool(context.nettyEventLoop());
     }
 
     boolean passthrough() {
@@ -107,62 +108,36 @@ final class MediaSession {
 
     // ---------------------------------------------------------------- setup
 
+    /**
+     * Takes both legs' sockets from the loop's pool, at once on the session's loop (no future per socket). On
+     * failure the legs keep what they got; the caller ends the session, which gives it back.
+     */
     Future<Void> allocate() {
-        return allocateLeg(caller).compose(v -> allocateLeg(callee));
+        try {
+            allocateLeg(caller);
+            allocateLeg(callee);
+            return Future.succeededFuture();
+        } catch (IllegalStateException e) {
+            return Future.failedFuture(e);
+        }
     }
 
-    private Future<Void> allocateLeg(MediaLeg leg) {
+    private void allocateLeg(MediaLeg leg) {
         if (leg.type() == LegType.BROWSER) {
             leg.ice = new IceLiteAgent(System::currentTimeMillis);
         }
-        return bindLeg(leg, relay.portPool().capacity());
-    }
-
-    /** Reserves ports and binds; a port held by another process fails the bind and the next one is tried. */
-    private Future<Void> bindLeg(MediaLeg leg, int attemptsLeft) {
         boolean pair = leg.type() == LegType.PLAIN;
-        int port = attemptsLeft > 0 ? relay.portPool().reserve(pair) : -1;
-        if (port < 0) {
-            return Future.failedFuture(new IllegalStateException("no free media port in "
-                    + relay.portPool().minPort() + "-" + relay.portPool().maxPort()));
+        SocketPool.Sockets sockets = socketPool.acquire(pair, (data, sender) -> onRtpPacket(leg, data, sender),
+                pair ? (data, sender) -> onRtcpPacket(leg, data, sender) : null);
+        if (sockets == null) {
+            throw new IllegalStateException("no free media port in " + relay.config().minPort() + "-"
+                    + relay.config().maxPort());
         }
-        Future<RelaySocket> rtp = RelaySocket.bind(context, relay.bindAddress(), port,
-                (data, sender) -> onRtpPacket(leg, data, sender));
-        Future<RelaySocket> rtcp = pair ? RelaySocket.bind(context, relay.bindAddress(), port + 1,
-                (data, sender) -> onRtcpPacket(leg, data, sender)) : Future.succeededFuture(null);
-        return Future.join(rtp, rtcp).transform(ar -> {
-            if (ar.succeeded() && !ended) {
-                leg.rtpSocket = rtp.result();
-                leg.rtcpSocket = rtcp.result();
-                leg.rtpPort = port;
-                leg.rtcpPort = pair ? port + 1 : port;
-                reservedPorts.add(port);
-                if (pair) {
-                    reservedPorts.add(port + 1);
-                }
-                return Future.succeededFuture();
-            }
-            // Close whatever did bind, give the numbers back and move on to the next port.
-            List<Future<Void>> closing = new ArrayList<>();
-            if (rtp.succeeded()) {
-                closing.add(rtp.result().close(context));
-            }
-            if (rtcp.succeeded() && rtcp.result() != null) {
-                closing.add(rtcp.result().close(context));
-            }
-            return Future.join(closing).transform(x -> {
-                relay.portPool().release(port);
-                if (pair) {
-                    relay.portPool().release(port + 1);
-                }
-                if (ended) {
-                    return Future.failedFuture(new IllegalStateException("session ended while binding"));
-                }
-                LOG.debug("media port {} unavailable ({}), trying the next", port,
-                        ar.cause() == null ? "?" : ar.cause().getMessage());
-                return bindLeg(leg, attemptsLeft - 1);
-            });
-        });
+        leg.sockets = sockets;
+        leg.rtpSocket = sockets.rtp;
+        leg.rtcpSocket = sockets.rtcp;
+        leg.rtpPort = sockets.rtp.port();
+        leg.rtcpPort = pair ? sockets.rtcp.port() : leg.rtpPort;
     }
 
     // ---------------------------------------------------------------- offer / answer
@@ -545,12 +520,15 @@ final class MediaSession {
         });
     }
 
-    /** Ends the session on its context; the listener is told unless {@code reason} is null (explicit delete). */
-    Future<Void> end(EndReason reason) {
-        Promise<Void> done = Promise.promise();
+    /**
+     * Ends the session on its context; the listener is told unless {@code reason} is null (explicit delete).
+     * Completes with the final statistics once the sockets are given back, with null when it had already ended.
+     */
+    Future<SessionStatistics> end(EndReason reason) {
+        Promise<SessionStatistics> done = Promise.promise();
         context.runOnContext(v -> {
             if (ended) {
-                done.complete();
+                done.complete(null);
                 return;
             }
             ended = true;
@@ -561,22 +539,17 @@ final class MediaSession {
             }
             earlyDtlsCaller.clear();
             earlyDtlsCallee.clear();
-            List<Future<Void>> closing = new ArrayList<>();
             for (MediaLeg leg : new MediaLeg[] {caller, callee}) {
-                if (leg.rtpSocket != null) {
-                    closing.add(leg.rtpSocket.close(context));
-                }
-                if (leg.rtcpSocket != null) {
-                    closing.add(leg.rtcpSocket.close(context));
+                if (leg.sockets != null) {
+                    // From here on packets to these ports reach the pool, not this session, and the session
+                    // cannot send through them: a later call may own them.
+                    socketPool.release(leg.sockets);
+                    leg.sockets = null;
+                    leg.rtpSocket = null;
+                    leg.rtcpSocket = null;
                 }
             }
-            Future.join(closing).onComplete(x -> {
-                for (int port : reservedPorts) {
-                    relay.portPool().release(port);
-                }
-                reservedPorts.clear();
-                done.complete();
-            });
+            done.complete(last);
             if (reason != null) {
                 LOG.info("call {}: media session ended: {}", callId, reason);
                 try {

@@ -1,6 +1,7 @@
 package one.webph.media.relay;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /** Settings of a {@link MediaRelay}; mutable builder-style, read once by the relay's constructor. */
 public final class RelayConfig {
@@ -12,6 +13,9 @@ public final class RelayConfig {
     private Duration checkInterval = Duration.ofSeconds(1);
     private int dtlsThreads = 64;
     private Duration dtlsHandshakeTimeout = Duration.ofSeconds(20);
+    private Duration portQuarantine = Duration.ofSeconds(3);
+    private LongSupplier clock = () -> System.nanoTime() / 1_000_000;
+    private int maxIdlePorts = -1;
     private SessionEndListener endListener = (callId, reason, finalStatistics) -> { };
 
     public RelayConfig portRange(int min, int max) {
@@ -65,6 +69,34 @@ public final class RelayConfig {
         return this;
     }
 
+    /**
+     * How long a port of an ended call must have received nothing before a new call gets it: the ended call's
+     * sockets stay open for reuse (see SocketPool), and a late packet of that call restarts the wait.
+     */
+    public RelayConfig portQuarantine(Duration d) {
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("portQuarantine must not be negative: " + d);
+        }
+        this.portQuarantine = d;
+        return this;
+    }
+
+    /** Most ports kept open idle for later calls; default: half the file descriptors left at start (tests). */
+    RelayConfig maxIdlePorts(int n) {
+        this.maxIdlePorts = n;
+        return this;
+    }
+
+    int maxIdlePorts() {
+        return maxIdlePorts;
+    }
+
+    /** Monotonic milliseconds for the port quarantine (tests move it by hand). */
+    RelayConfig clock(LongSupplier millis) {
+        this.clock = millis;
+        return this;
+    }
+
     public RelayConfig endListener(SessionEndListener listener) {
         this.endListener = listener;
         return this;
@@ -100,6 +132,14 @@ public final class RelayConfig {
 
     public Duration dtlsHandshakeTimeout() {
         return dtlsHandshakeTimeout;
+    }
+
+    public Duration portQuarantine() {
+        return portQuarantine;
+    }
+
+    LongSupplier clock() {
+        return clock;
     }
 
     public SessionEndListener endListener() {

@@ -2,15 +2,15 @@ package one.webph.media.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
-import io.vertx.core.Future;
 import io.vertx.core.datagram.DatagramSocketOptions;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.PromiseInternal;
+import io.vertx.core.spi.transport.Transport;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,11 +26,14 @@ import org.slf4j.LoggerFactory;
  * channel; a plain relay forwards that same buffer to the other leg's channel (zero copies), written with the
  * channel's void promise. The measured difference is in docs/PERFORMANCE.md (Media).
  *
- * <p>All receive callbacks run on the event loop of the context given to {@link #bind}; {@link #send} may be
- * called from any thread (Netty hands the write to the loop), but the relay calls it from the loop.
+ * <p>A socket outlives a call: {@link SocketPool} keeps it open for a later call on the same event loop and points
+ * its {@link #receiver} at that call (binding a new socket per port per call was most of a call's setup cost).
+ * Opening, the receiver and closing are touched on the socket's event loop only; {@link #send} may be called from
+ * any thread (Netty hands the write to the loop), but the relay calls it from the loop.
  */
 final class RelaySocket {
     private static final Logger LOG = LoggerFactory.getLogger(RelaySocket.class);
+    private static final DatagramSocketOptions OPTIONS = new DatagramSocketOptions(); // read only by configure()
 
     /** Receives datagrams; {@code data} is released after the call returns, so retain it to keep it. */
     interface Receiver {
@@ -39,22 +42,32 @@ final class RelaySocket {
 
     private final DatagramChannel channel;
     private final int port;
+    /** Who gets the datagrams now: a session's leg, or the pool while the socket is idle. */
+    private Receiver receiver;
 
     private RelaySocket(DatagramChannel channel, int port) {
         this.channel = channel;
         this.port = port;
     }
 
-    /** Binds {@code host:port} on the context's event loop; fails when the port is taken. */
-    static Future<RelaySocket> bind(ContextInternal context, InetAddress host, int port, Receiver receiver) {
-        var transport = context.owner().transport();
+    /**
+     * Binds {@code host:port} and registers the channel on {@code loop}; must run on that loop, where Netty
+     * registers and binds at once (no future to wait for). Returns null when the port cannot be bound (taken by
+     * another process).
+     */
+    static RelaySocket open(Transport transport, EventLoop loop, InetAddress host, int port, Receiver receiver) {
+        if (!loop.inEventLoop()) {
+            throw new IllegalStateException("media sockets are opened on their own event loop");
+        }
         DatagramChannel channel = transport.datagramChannel(host instanceof Inet6Address
                 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
-        transport.configure(channel, new DatagramSocketOptions());
+        transport.configure(channel, OPTIONS);
+        RelaySocket socket = new RelaySocket(channel, port);
+        socket.receiver = receiver;
         channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                receiver.onPacket(packet.content(), packet.sender());
+                socket.receiver.onPacket(packet.content(), packet.sender());
             }
 
             @Override
@@ -63,26 +76,28 @@ final class RelaySocket {
                 LOG.debug("media socket error on port {}: {}", port, cause.toString());
             }
         });
-        PromiseInternal<RelaySocket> promise = context.promise();
-        context.nettyEventLoop().register(channel).addListener(registered -> {
-            if (!registered.isSuccess()) {
-                promise.fail(registered.cause());
-                return;
-            }
-            channel.bind(new InetSocketAddress(host, port)).addListener(bound -> {
-                if (bound.isSuccess()) {
-                    promise.complete(new RelaySocket(channel, port));
-                } else {
-                    channel.close();
-                    promise.fail(bound.cause());
-                }
-            });
-        });
-        return promise.future();
+        ChannelFuture registered = loop.register(channel);
+        ChannelFuture bound = registered.isSuccess() ? channel.bind(new InetSocketAddress(host, port)) : registered;
+        if (!bound.isDone()) {
+            // Netty did not complete on the loop as it does for NIO: do not guess, give the port up.
+            channel.close();
+            throw new IllegalStateException("binding media port " + port + " did not complete on its event loop");
+        }
+        if (!bound.isSuccess()) {
+            channel.close();
+            LOG.debug("media port {} unavailable: {}", port, bound.cause() == null ? "?" : bound.cause().toString());
+            return null;
+        }
+        return socket;
     }
 
     int port() {
         return port;
+    }
+
+    /** Points the socket at another receiver; on the socket's event loop only. */
+    void receiver(Receiver next) {
+        this.receiver = next;
     }
 
     /** Sends {@code data} to {@code target} and releases it (ownership passes to the channel). */
@@ -94,9 +109,8 @@ final class RelaySocket {
         send(Unpooled.wrappedBuffer(data), target);
     }
 
-    Future<Void> close(ContextInternal context) {
-        PromiseInternal<Void> promise = context.promise();
-        channel.close().addListener(closed -> promise.complete());
-        return promise.future();
+    /** Closes the channel (the kernel socket goes when the loop next deregisters it). */
+    void close() {
+        channel.close();
     }
 }

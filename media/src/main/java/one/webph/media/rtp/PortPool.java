@@ -6,7 +6,7 @@ import java.util.BitSet;
  * Bookkeeping of UDP ports in a range for media sockets. The pool only reserves numbers; the caller binds and, when
  * the bind fails because another process holds the port, releases it and asks again: the rotating cursor then moves
  * past it. Rotation also keeps a just-freed port unused for a while, so late packets of an old call do not land in a
- * new one.
+ * new one (the relay keeps most ended calls' sockets open instead, see {@code SocketPool}: they hold their numbers).
  *
  * <p>Thread-safe (synchronized; reservations are rare compared with packets).
  */
@@ -41,6 +41,11 @@ public final class PortPool {
     /** Number of ports currently reserved (for leak checks and metrics). */
     public synchronized int inUse() {
         return inUse;
+    }
+
+    /** Number of ports not reserved. */
+    public synchronized int free() {
+        return capacity() - inUse;
     }
 
     /**

@@ -11,7 +11,7 @@ public record Candidate(String foundation, int component, String transport, long
                         String type, String relatedAddress, Integer relatedPort, List<String> extensions) {
 
     public static Candidate parse(String value) {
-        String[] p = value.trim().split(" +");
+        String[] p = SdpText.fields(value);
         if (p.length < 8 || !p[6].equals("typ")) {
             throw new SdpParseException("bad candidate: " + value);
         }

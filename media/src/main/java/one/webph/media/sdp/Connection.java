@@ -4,7 +4,7 @@ package one.webph.media.sdp;
 public record Connection(String netType, String addrType, String address) {
 
     public static Connection parse(String value) {
-        String[] parts = value.trim().split(" +");
+        String[] parts = SdpText.fields(value);
         if (parts.length != 3) {
             throw new SdpParseException("c= line needs 3 fields: " + value);
         }

@@ -6,7 +6,7 @@ import java.util.Locale;
 public record Fingerprint(String hashFunction, String value) {
 
     public static Fingerprint parse(String attributeValue) {
-        String[] parts = attributeValue.trim().split(" +");
+        String[] parts = SdpText.fields(attributeValue);
         if (parts.length != 2) {
             throw new SdpParseException("bad fingerprint: " + attributeValue);
         }

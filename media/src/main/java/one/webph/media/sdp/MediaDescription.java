@@ -14,7 +14,7 @@ public final class MediaDescription extends SdpSection {
     private final List<String> formats = new ArrayList<>();
 
     MediaDescription(String mLineValue) {
-        String[] p = mLineValue.trim().split(" +");
+        String[] p = SdpText.fields(mLineValue);
         if (p.length < 3) {
             throw new SdpParseException("m= line needs media, port and proto: " + mLineValue);
         }
@@ -192,7 +192,7 @@ public final class MediaDescription extends SdpSection {
             return null;
         }
         try {
-            return Integer.valueOf(v.trim().split(" +")[0]);
+            return Integer.valueOf(SdpText.fields(v)[0]);
         } catch (NumberFormatException e) {
             throw new SdpParseException("bad a=rtcp: " + v);
         }
@@ -204,7 +204,7 @@ public final class MediaDescription extends SdpSection {
         if (v == null) {
             return null;
         }
-        String[] p = v.trim().split(" +");
+        String[] p = SdpText.fields(v);
         return p.length >= 4 ? p[3] : null;
     }
 

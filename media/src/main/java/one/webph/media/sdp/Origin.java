@@ -5,7 +5,7 @@ public record Origin(String username, String sessionId, String sessionVersion, S
                      String address) {
 
     public static Origin parse(String value) {
-        String[] parts = value.trim().split(" +");
+        String[] parts = SdpText.fields(value);
         if (parts.length != 6) {
             throw new SdpParseException("o= line needs 6 fields: " + value);
         }

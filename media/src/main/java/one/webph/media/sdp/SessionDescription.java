@@ -24,7 +24,7 @@ public final class SessionDescription extends SdpSection {
             throw new SdpParseException("SDP too large: " + text.length() + " characters");
         }
         SessionDescription sdp = new SessionDescription();
-        String[] raw = text.split("\r\n|\n", -1);
+        String[] raw = SdpText.lines(text);
         MediaDescription current = null;
         boolean sawVersion = false;
         for (int i = 0; i < raw.length; i++) {

@@ -136,8 +136,11 @@ class NgClientRtpengineTest {
             assertThat(stats.caller().localRtpPort()).isEqualTo(answerToAlice.port());
             assertThat(stats.caller().peerAddress()).isEqualTo(IP + ":" + alice.rtp.getLocalPort());
 
-            await(client.delete("rtpe-call-1"));
+            SessionStatistics last = await(client.deleteAndReport("rtpe-call-1")); // RTPEngine's delete reply
+            assertThat(last.caller().packetsIn()).isEqualTo(5);
+            assertThat(last.callee().packetsIn()).isEqualTo(5);
             assertThat(await(client.statistics("rtpe-call-1"))).isNull();
+            assertThat(await(client.deleteAndReport("rtpe-call-1"))).isNull();
         }
     }
 

@@ -105,9 +105,14 @@ class NgServerTest {
             assertThat(stats.callee().packetsIn()).isEqualTo(5);
             assertThat(stats.callee().type()).isEqualTo(LegType.PLAIN);
 
-            await(client.delete("ng-call-1"));
+            // the delete's reply carries the final figures: no query needed at the end of a call
+            SessionStatistics last = await(client.deleteAndReport("ng-call-1"));
+            assertThat(last.caller().packetsIn()).isEqualTo(5);
+            assertThat(last.callee().packetsIn()).isEqualTo(5);
+            assertThat(last.toTag()).isEqualTo("tagB");
             assertThat(relay.sessionCount()).isZero();
             assertThat(await(client.statistics("ng-call-1"))).isNull();
+            assertThat(await(client.deleteAndReport("ng-call-1"))).isNull();
             NgServerTestSupport.waitUntil(() -> relay.portsInUse() == 0);
         }
     }

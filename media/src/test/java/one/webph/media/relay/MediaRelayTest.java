@@ -117,6 +117,25 @@ class MediaRelayTest {
     }
 
     @Test
+    void deleteAndReportEndsTheSessionWithItsFinalFigures() throws Exception {
+        Endpoints.Phone a = track(new Endpoints.Phone());
+        Endpoints.Phone b = track(new Endpoints.Phone());
+        await(relay.offer("call-r", "tagA", a.sdp("alice"), LegOptions.plain(IP)));
+        String toA = await(relay.answer("call-r", "tagA", "tagB", b.sdp("bob"), LegOptions.plain(IP)));
+        for (int i = 0; i < 3; i++) {
+            a.rtp.send(rtp(i, i, 1, "x".getBytes()), SessionDescription.parse(toA).audio().port());
+            b.rtp.awaitMedia();
+        }
+        SessionStatistics last = await(relay.deleteAndReport("call-r"));
+        assertThat(last.caller().packetsIn()).isEqualTo(3);
+        assertThat(last.callee().packetsOut()).isEqualTo(3);
+        assertThat(relay.sessionCount()).isZero();
+        assertThat(relay.portsInUse()).isZero();
+        assertThat(await(relay.deleteAndReport("call-r"))).isNull();
+        assertThat(ended).isEmpty();
+    }
+
+    @Test
     void phoneSendingFromAnotherPortIsLatchedSymmetrically() throws Exception {
         Endpoints.Phone a = track(new Endpoints.Phone());
         Endpoints.Phone b = track(new Endpoints.Phone());

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * or, when MEDIA_NG is set, an {@link NgClient} driving an external relay (our {@code RelayMain} or a real
  * rtpengine). Provides the SIP proxy's {@link MediaAnchor} (and the {@link RelayMediaAnchor} itself, for call
  * statistics and the end-of-media hook), so it must start before the SIP component.
- * Metrics: {@code webphone_media_sessions}, and {@code webphone_media_ports_in_use} for the in-process relay.
+ * Metrics: {@code webphone_media_sessions}, and {@code webphone_media_ports_in_use} and
+ * {@code webphone_media_ports_idle} for the in-process relay.
  */
 public final class MediaComponent implements Component {
   private static final Logger log = LoggerFactory.getLogger(MediaComponent.class);
@@ -95,6 +96,9 @@ public final class MediaComponent implements Component {
     if (inProcess != null) {
       Gauge.builder("webphone.media.ports.in.use", inProcess::portsInUse)
           .description("UDP ports of MEDIA_PORTS held by media sessions").register(registry);
+      Gauge.builder("webphone.media.ports.idle", inProcess::portsIdle)
+          .description("UDP ports of MEDIA_PORTS whose sockets stay open after their call, for later calls")
+          .register(registry);
     }
   }
 

@@ -292,13 +292,18 @@ public final class RelayMediaAnchor implements MediaAnchor {
       relayIds.forEach(this::deleteQuietly);
       return;
     }
-    // Asked before the delete, which ends the session: a relay forgets a deleted session's figures.
-    Future<SessionStatistics> last = control.statistics(mediaRelayId).recover(e -> {
+    // One request ends the media session and returns its last figures (a relay forgets a deleted session's).
+    Future<SessionStatistics> last = control.deleteAndReport(mediaRelayId).recover(e -> {
       log.debug("call {}: final media statistics unavailable: {}", callId, e.toString());
+      deleteQuietly(mediaRelayId); // the delete itself may not have happened: ask again
       return Future.succeededFuture(null);
     });
     rememberEnded(callId, last);
-    last.onComplete(ar -> relayIds.forEach(this::deleteQuietly));
+    for (String relayId : relayIds) {
+      if (!relayId.equals(mediaRelayId)) {
+        deleteQuietly(relayId);
+      }
+    }
   }
 
   /**
