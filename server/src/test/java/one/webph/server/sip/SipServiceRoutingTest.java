@@ -183,48 +183,72 @@ class SipServiceRoutingTest {
 
   @Test
   void overCapacityNewRequestsGet503WhileWorkUnderWayGoesOn() {
-    SipMetrics metrics = new SipMetrics(new SimpleMeterRegistry());
-    SipIngress ingress = new SipIngress(new FloodGuard(SipSettings.defaults(DOMAIN), System::currentTimeMillis,
-        () -> { }), metrics);
+    SipSettings d = SipSettings.defaults(DOMAIN);
+    SipSettings noFloodLimit = new SipSettings(d.domain(), d.regMinExpires(), d.regMaxExpires(),
+        d.regDefaultExpires(), d.inviteTimeout(), d.nonceLifetime(), 100_000, d.floodWindow(), d.floodBan(),
+        d.floodExemptLoopback(), d.trusted(), d.blockedUserAgents(), d.digestAlgorithms());
+    SipIngress ingress = new SipIngress(new FloodGuard(noFloodLimit, System::currentTimeMillis, () -> { }),
+        new SipMetrics(new SimpleMeterRegistry()));
     ingress.setTransactions(layer);
-    boolean[] congested = {false};
+    boolean[] backlogged = {false};
+    long[] now = {1_000_000};
     List<SipResponse> refused = new ArrayList<>();
-    ingress.setOverload(() -> congested[0], (r, f) -> refused.add(r));
+    ingress.setOverload(() -> backlogged[0], (r, f) -> refused.add(r), () -> now[0]);
+    java.util.function.Consumer<String> in = text -> ingress.onMessage(SipMessageParser.parse(text), phone,
+        phone.remoteAddress());
     String invite = request("INVITE", "sip:999100002@example.org", "<sip:999100001@example.org>",
         "<sip:999100002@example.org>", "");
-    ingress.onMessage(SipMessageParser.parse(invite), phone, phone.remoteAddress());
+    java.util.function.Supplier<String> register = () -> request("REGISTER", "sip:example.org",
+        "<sip:999100001@example.org>", "<sip:999100001@example.org>", "");
+    in.accept(invite);
     assertThat(responses).extracting(SipResponse::status).as("routed: 100 and the 407 challenge")
         .containsExactly(100, 407);
 
-    congested[0] = true;
+    // a backlog alone (a burst, a slow start that still answers in time) refuses nothing, window after window
+    backlogged[0] = true;
+    for (int window = 0; window < 3; window++) {
+      for (int i = 0; i < 30; i++) {
+        in.accept(register.get());
+      }
+      now[0] += SipIngress.WINDOW_MILLIS;
+    }
+    assertThat(refused).isEmpty();
+
+    // backlogged and peers retransmit (a tenth of the requests or more): new requests get 503 at once
+    in.accept(register.get()); // opens a window
+    for (int i = 0; i < 18; i++) {
+      in.accept(register.get());
+    }
+    for (int i = 0; i < 3; i++) {
+      in.accept(invite); // retransmissions: answered by their transaction, as always
+    }
+    now[0] += SipIngress.WINDOW_MILLIS;
     responses.clear();
-    // the same INVITE again (a retransmission): its transaction answers it, as always
-    ingress.onMessage(SipMessageParser.parse(invite), phone, phone.remoteAddress());
-    assertThat(responses).extracting(SipResponse::status).containsExactly(407);
-    assertThat(refused).isEmpty();
-    // in-dialog requests, ACK and CANCEL go on
-    ingress.onMessage(SipMessageParser.parse(request("BYE", "sip:999100002@192.0.2.9", "<sip:999100001@example.org>",
-        "<sip:999100002@example.org>;tag=t9", "")), phone, phone.remoteAddress());
-    ingress.onMessage(SipMessageParser.parse(request("CANCEL", "sip:999100002@example.org",
-        "<sip:999100001@example.org>", "<sip:999100002@example.org>", "")), phone, phone.remoteAddress());
-    assertThat(responses).extracting(SipResponse::status).containsExactly(407, 404, 481);
-    assertThat(refused).isEmpty();
-    // a new INVITE and a new REGISTER: 503 at once, no transaction
     int transactionsBefore = layer.serverTransactionCount();
-    ingress.onMessage(SipMessageParser.parse(request("INVITE", "sip:999100002@example.org",
-        "<sip:999100001@example.org>", "<sip:999100002@example.org>", "")), phone, phone.remoteAddress());
-    ingress.onMessage(SipMessageParser.parse(request("REGISTER", "sip:example.org", "<sip:999100001@example.org>",
-        "<sip:999100001@example.org>", "")), phone, phone.remoteAddress());
+    in.accept(request("INVITE", "sip:999100002@example.org", "<sip:999100001@example.org>",
+        "<sip:999100002@example.org>", ""));
+    in.accept(register.get());
     assertThat(refused).extracting(SipResponse::status).containsExactly(503, 503);
     assertThat(refused.get(0).header("Retry-After")).isEqualTo("5");
     assertThat(refused.get(0).toTag()).isNotNull();
-    assertThat(layer.serverTransactionCount()).isEqualTo(transactionsBefore);
-    assertThat(responses).extracting(SipResponse::status).containsExactly(407, 404, 481);
-
-    congested[0] = false;
-    SipResponse again = send(request("INVITE", "sip:999100002@example.org", "<sip:999100001@example.org>",
+    assertThat(layer.serverTransactionCount()).as("no transaction for a refused request").isEqualTo(transactionsBefore);
+    // work under way goes on: a retransmission, in-dialog requests, CANCEL
+    in.accept(invite);
+    in.accept(request("BYE", "sip:999100002@192.0.2.9", "<sip:999100001@example.org>",
+        "<sip:999100002@example.org>;tag=t9", ""));
+    in.accept(request("CANCEL", "sip:999100002@example.org", "<sip:999100001@example.org>",
         "<sip:999100002@example.org>", ""));
-    assertThat(again.status()).as("the queue drained: routed again").isEqualTo(407);
+    assertThat(responses).extracting(SipResponse::status).containsExactly(407, 404, 481);
+    assertThat(refused).hasSize(2);
+
+    backlogged[0] = false; // the queue drained
+    responses.clear();
+    in.accept(request("INVITE", "sip:999100002@example.org", "<sip:999100001@example.org>",
+        "<sip:999100002@example.org>", ""));
+    assertThat(responses).extracting(SipResponse::status).containsExactly(100, 407);
+    backlogged[0] = true; // backlogged again: judged anew, nothing refused without retransmissions
+    in.accept(register.get());
+    assertThat(refused).hasSize(2);
   }
 
   @Test

@@ -34,6 +34,9 @@ public final class TransactionLayer implements SipTransportListener {
     private final Map<String, ServerTransaction> servers = new HashMap<>();
     private final Map<String, ClientTransaction> clients = new HashMap<>();
     private boolean autoTrying = true;
+    /** Requests other than ACK received, and those of them that were retransmissions (event loop only). */
+    private long requests;
+    private long retransmissions;
 
     public TransactionLayer(SipSender sender, TimerService timers, TransactionUser tu, TimerConfig config) {
         this.sender = sender;
@@ -63,6 +66,19 @@ public final class TransactionLayer implements SipTransportListener {
 
     public int clientTransactionCount() {
         return clients.size();
+    }
+
+    /** Requests (ACK excepted) received so far. A peer retransmits when our answer is late: see below. */
+    public long requestCount() {
+        return requests;
+    }
+
+    /**
+     * Requests received again for a transaction that exists (absorbed here). Over UDP a client retransmits after
+     * T1 without an answer, so their share of {@link #requestCount()} rises when the server falls behind.
+     */
+    public long retransmissionCount() {
+        return retransmissions;
     }
 
     /** The server transaction a request belongs to (e.g. the INVITE a CANCEL targets), or null. */
@@ -96,9 +112,11 @@ public final class TransactionLayer implements SipTransportListener {
             tu.onAck(r, flow);
             return;
         }
+        requests++;
         String key = serverKey(r, method);
         ServerTransaction existing = servers.get(key);
         if (existing != null) {
+            retransmissions++;
             existing.onRetransmission();
             return;
         }

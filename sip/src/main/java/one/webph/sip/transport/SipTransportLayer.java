@@ -1,10 +1,6 @@
 package one.webph.sip.transport;
 
 import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -14,6 +10,10 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
@@ -38,11 +38,14 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,7 +86,7 @@ public final class SipTransportLayer {
     private final SipTransportOptions options;
     private volatile SipTransportListener listener;
 
-    private final List<UdpEndpoint> udpSockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<UdpEndpoint> udpSockets = new CopyOnWriteArrayList<>();
     private final List<NetServer> netServers = new ArrayList<>();
     private final List<NetServer> tlsServers = new ArrayList<>();
     private final List<HttpServer> wssServers = new ArrayList<>();
@@ -131,10 +134,9 @@ public final class SipTransportLayer {
         DatagramChannel channel = owner.transport().datagramChannel(ipv6 ? InternetProtocolFamily.IPv6
                 : InternetProtocolFamily.IPv4);
         owner.transport().configure(channel, new DatagramSocketOptions().setIpV6(ipv6).setReceiveBufferSize(1 << 20));
-        // Vert.x sizes each read's buffer like the socket's receive buffer (1 MiB here); one byte over the largest
-        // message is enough, and a datagram that fills it is known to be too large
-        // Several datagrams per wake-up when they queue up (the allocator alone would read one), which also shows
-        // how far behind the loop is (UdpEndpoint.onReadComplete).
+        // Read buffers of the largest message + 1 byte (Vert.x sizes them like the 1 MiB socket buffer; a datagram
+        // filling one is known to be too large), and several datagrams per wake-up when they queue up (the allocator
+        // alone reads one), which also shows how far behind the loop is (UdpEndpoint.onReadComplete).
         channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(options.maxMessageSize() + 1)
                 .maxMessagesPerRead(UdpEndpoint.READS_PER_WAKEUP));
         UdpEndpoint[] endpoint = new UdpEndpoint[1];
@@ -323,10 +325,10 @@ public final class SipTransportLayer {
      * Our host names and addresses, lower case without brackets: asked several times per request (From, Request-URI,
      * Route, Via hosts), so computed once per set of listeners instead of scanning options and listeners each time.
      */
-    private java.util.Set<String> localHosts() {
-        java.util.Set<String> hosts = localHosts;
+    private Set<String> localHosts() {
+        Set<String> hosts = localHosts;
         if (hosts == null || localHostsListeners != listening.size()) {
-            hosts = new java.util.HashSet<>();
+            hosts = new HashSet<>();
             if (options.advertisedHost() != null) {
                 hosts.add(stripBrackets(options.advertisedHost()).toLowerCase(Locale.ROOT));
             }
@@ -338,12 +340,12 @@ public final class SipTransportLayer {
             }
             hosts.remove("");
             localHostsListeners = listening.size();
-            localHosts = hosts = java.util.Set.copyOf(hosts);
+            localHosts = hosts = Set.copyOf(hosts);
         }
         return hosts;
     }
 
-    private volatile java.util.Set<String> localHosts;
+    private volatile Set<String> localHosts;
     private volatile int localHostsListeners = -1;
 
     /** Actual bound port for a transport, or -1. */
@@ -689,8 +691,8 @@ public final class SipTransportLayer {
         int readsSinceWakeup;
         /** Since when every wake-up found a full batch waiting (nanoTime), or -1 (event loop only). */
         private long behindSince = -1;
-        /** See {@link SipTransportLayer#isCongested()}. */
-        volatile boolean congested;
+        /** See {@link SipTransportLayer#isBacklogged()}. */
+        volatile boolean backlogged;
 
         UdpEndpoint(DatagramChannel channel, SocketAddress local, boolean ipv6) {
             this.channel = channel;
@@ -710,29 +712,23 @@ public final class SipTransportLayer {
         }
 
         /**
-         * End of one wake-up's reads. A full batch means more datagrams were waiting; when every wake-up finds a
-         * full batch for {@link SipTransportOptions#congestionMillis()}, the kernel's receive queue is not
-         * draining: the loop is over capacity and datagrams are (or soon will be) dropped. One that was not
-         * full emptied the queue, which ends it.
+         * End of one wake-up's reads. A full batch means more datagrams were waiting; when every wake-up has found
+         * a full batch for {@link SipTransportOptions#backlogMillis()}, the kernel's receive queue is not draining:
+         * the loop runs at capacity. One that was not full emptied the queue, which ends it.
          */
         void onReadComplete() {
             int reads = readsSinceWakeup;
             readsSinceWakeup = 0;
             if (reads < READS_PER_WAKEUP) {
                 behindSince = -1;
-                if (congested) {
-                    congested = false;
-                    log.info("UDP {}: the receive queue drained, new requests are accepted again", local);
-                }
+                backlogged = false;
                 return;
             }
             long now = System.nanoTime();
             if (behindSince < 0) {
                 behindSince = now;
-            } else if (!congested && now - behindSince >= options.congestionMillis() * 1_000_000L) {
-                congested = true;
-                log.warn("UDP {}: datagrams have been queueing up for {} ms: over capacity, new requests are "
-                        + "refused until the queue drains", local, options.congestionMillis());
+            } else if (!backlogged && now - behindSince >= options.backlogMillis() * 1_000_000L) {
+                backlogged = true;
             }
         }
 
@@ -780,15 +776,14 @@ public final class SipTransportLayer {
     }
 
     /**
-     * Whether a UDP listener is over capacity: its receive queue has not drained for
-     * {@link SipTransportOptions#congestionMillis()} (every wake-up of the event loop found a full batch of
-     * datagrams waiting). The layer above may then refuse new work (e.g. 503 to new requests) so that the work
-     * already started (responses, ACK, BYE, retransmissions) finishes instead of everything timing out. Cheap:
-     * read it per message.
+     * Whether a UDP listener's receive queue has not drained for {@link SipTransportOptions#backlogMillis()} (every
+     * wake-up of the event loop found a full batch of datagrams waiting): the loop is at its capacity. The layer
+     * above decides what that means (see the server's SipIngress: with peers retransmitting too, it is overload).
+     * Cheap: read it per message.
      */
-    public boolean isCongested() {
+    public boolean isBacklogged() {
         for (UdpEndpoint ep : udpSockets) {
-            if (ep.congested) {
+            if (ep.backlogged) {
                 return true;
             }
         }

@@ -17,7 +17,7 @@ public final class SipTransportOptions {
     private int streamIdleTimeoutSeconds = -1;
     private int webSocketPingIntervalSeconds = 30;
     private int connectTimeoutMillis = 5000;
-    private int congestionMillis = 1000;
+    private int backlogMillis = 200;
     private ClientSSLOptions tlsClientOptions;
 
     /** Host name or IP put in our Via and Record-Route headers. Default: the listening address. */
@@ -64,17 +64,16 @@ public final class SipTransportOptions {
     }
 
     /**
-     * How long a UDP listener's receive queue must stay undrained before {@link SipTransportLayer#isCongested()}
-     * says so (default 1 s: twice T1, after which peers retransmit whatever still waits; bursts, GC pauses and a
-     * busy machine's scheduling hiccups drain well within it, a server past its capacity does not).
+     * How long a UDP listener's receive queue must stay undrained before {@link SipTransportLayer#isBacklogged()}
+     * says so (default 200 ms; bursts and GC pauses drain well within it).
      */
-    public SipTransportOptions setCongestionMillis(int millis) {
-        this.congestionMillis = millis;
+    public SipTransportOptions setBacklogMillis(int millis) {
+        this.backlogMillis = millis;
         return this;
     }
 
-    public int congestionMillis() {
-        return congestionMillis;
+    public int backlogMillis() {
+        return backlogMillis;
     }
 
     /** Inbound TCP/TLS/WS connections allowed per remote IP (default 100). */

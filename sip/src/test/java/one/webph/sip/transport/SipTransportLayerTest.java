@@ -112,14 +112,14 @@ class SipTransportLayerTest {
     }
 
     @Test
-    void aUdpQueueThatDoesNotDrainIsCongestionUntilItDrains() throws Exception {
+    void aUdpQueueThatDoesNotDrainIsBackloggedUntilItDrains() throws Exception {
         java.util.List<Boolean> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         SipTransportLayer[] slow = new SipTransportLayer[1];
-        slow[0] = new SipTransportLayer(vertx, new SipTransportOptions().setCongestionMillis(100),
+        slow[0] = new SipTransportLayer(vertx, new SipTransportOptions().setBacklogMillis(100),
                 new SipTransportListener() {
                     @Override
                     public void onMessage(SipMessage message, SipFlow flow, SocketAddress source) {
-                        seen.add(slow[0].isCongested());
+                        seen.add(slow[0].isBacklogged());
                         try {
                             Thread.sleep(2); // a loop slower than the datagrams arrive
                         } catch (InterruptedException e) {
@@ -139,12 +139,12 @@ class SipTransportLayerTest {
             }
             assertThat(seen).as("every datagram delivered").hasSize(n);
             assertThat(seen.get(0)).as("not at first").isFalse();
-            assertThat(seen).as("congested while the queue stayed full for more than 100 ms").contains(true);
-            // the last wake-up read fewer than a full batch: the queue drained, new requests are welcome again
-            for (int i = 0; i < 100 && slow[0].isCongested(); i++) {
+            assertThat(seen).as("backlogged while the queue stayed full for more than 100 ms").contains(true);
+            // the last wake-up read fewer than a full batch: the queue drained
+            for (int i = 0; i < 100 && slow[0].isBacklogged(); i++) {
                 Thread.sleep(20);
             }
-            assertThat(slow[0].isCongested()).isFalse();
+            assertThat(slow[0].isBacklogged()).isFalse();
         } finally {
             await(slow[0].close());
         }
