@@ -55,6 +55,13 @@ public final class CallRecordStore {
       + "end_reason = ?, media_stats = ? WHERE call_id = ? AND end_reason IS NULL AND answer_time IS NOT NULL";
   /** Rows per INSERT and UPDATEs per flush: bounds a statement (well under 1 MB) and one transaction's locks. */
   static final int MAX_BATCH = 500;
+  /**
+   * Rows per INSERT statement: a flush of MAX_BATCH rows is several statements. One statement of 500 rows (with
+   * their media statistics) made MariaDB Connector/J grow its packet buffer to 1 MiB, a humongous allocation for
+   * G1 (half a region or more) at every flush, and each started a concurrent marking cycle: a third of the server's
+   * CPU at 800 calls/s (docs/PERFORMANCE.md, SIP, fourth run).
+   */
+  static final int ROWS_PER_INSERT = 100;
   /** Writes waiting at most (the database down or slower than the calls); beyond it a write fails at once. */
   static final int MAX_QUEUED = 20 * MAX_BATCH;
 
@@ -144,6 +151,10 @@ public final class CallRecordStore {
     }
     run(batch);
     return close.done().future();
+  }
+
+  private static int insertStatements(int rows) {
+    return (rows + ROWS_PER_INSERT - 1) / ROWS_PER_INSERT;
   }
 
   private static IllegalStateException full() {
@@ -276,16 +287,17 @@ public final class CallRecordStore {
     SqlWork<boolean[]> work = connection -> {
       synchronized (this) {
         transactions++;
-        statements += (inserts.isEmpty() ? 0 : 1) + closes.size();
+        statements += insertStatements(inserts.size()) + closes.size();
       }
-      if (!inserts.isEmpty()) {
-        StringBuilder sql = new StringBuilder(INSERT.length() + inserts.size() * (ROW.length() + 2)).append(INSERT);
-        for (int k = 0; k < inserts.size(); k++) {
+      for (int from = 0; from < inserts.size(); from += ROWS_PER_INSERT) {
+        List<Insert> rows = inserts.subList(from, Math.min(inserts.size(), from + ROWS_PER_INSERT));
+        StringBuilder sql = new StringBuilder(INSERT.length() + rows.size() * (ROW.length() + 2)).append(INSERT);
+        for (int k = 0; k < rows.size(); k++) {
           sql.append(k == 0 ? "" : ", ").append(ROW);
         }
         try (PreparedStatement s = connection.prepareStatement(sql.toString())) {
-          for (int k = 0; k < inserts.size(); k++) {
-            bindRow(s, k * ROW_PARAMETERS, inserts.get(k));
+          for (int k = 0; k < rows.size(); k++) {
+            bindRow(s, k * ROW_PARAMETERS, rows.get(k));
           }
           s.executeUpdate();
         }
@@ -306,10 +318,12 @@ public final class CallRecordStore {
       }
       return closedOne;
     };
-    // one statement is atomic by itself; with UPDATEs too, one transaction (and one commit) for the flush
+    // one statement is atomic by itself; with more (UPDATEs, or more rows than one INSERT takes), one transaction
+    // (and one commit) for the flush
     Future<boolean[]> written;
     try {
-      written = closes.isEmpty() ? database.call(work) : database.transaction(work);
+      written = closes.isEmpty() && insertStatements(inserts.size()) <= 1 ? database.call(work)
+          : database.transaction(work);
     } catch (RuntimeException e) { // the worker pool closed (stopping): fail these writes, never stall the queue
       written = Future.failedFuture(e);
     }
