@@ -353,13 +353,14 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
                 for (HeaderField f : fields()) {
                     if (f.key().equals(key)) {
                         List<Contact> l = Contact.parseList(f.value());
-                        if (l.contains(Contact.WILDCARD) && (!out.isEmpty() || l.size() > 1)) {
+                        // identity: parseList returns the WILDCARD constant for "*" (equals would print both)
+                        if (l.get(0) == Contact.WILDCARD && !out.isEmpty()) {
                             throw new SipParseException("Contact: '*' mixed with other contacts");
                         }
                         out.addAll(l);
                     }
                 }
-                if (out.contains(Contact.WILDCARD) && out.size() > 1) {
+                if (out.size() > 1 && out.get(0) == Contact.WILDCARD) {
                     throw new SipParseException("Contact: '*' mixed with other contacts");
                 }
                 return Collections.unmodifiableList(out);
