@@ -41,7 +41,8 @@ public final class CallRecorder implements CallObserver {
   @Override
   public void onDialogEnded(String callId, String reason) {
     long end = clock.getAsLong();
-    // asked now, before the relay releases the call; a relay that does not answer costs only the statistics
+    // a released call's final figures (the anchor keeps them a while), else the live ones; a relay that does not
+    // answer costs only the statistics
     Future<String> stats;
     try {
       stats = mediaStatistics.apply(callId).map(MediaStatisticsJson::toJson)
