@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SIP benchmark and scenario check: sipp against a SIP server on 127.0.0.1 (issue 3, benchmark part).
 #
-#   bench/sip/run.sh [--check] TARGET...      TARGET = kamailio | webphone | webphone_ng
+#   bench/sip/run.sh [--check] TARGET...      TARGET = kamailio | webphone | webphone_ng | webphone_sip
 #
 # webphone runs the server as deployed by default (media relay in process: its CPU counts as the server's);
-# webphone_ng runs the relay as its own process (RelayMain over NG) so the server's CPU is the SIP work alone,
-# as for Kamailio, whose configuration here does no media; the relay's CPU is logged per step.
+# webphone_ng runs the relay as its own process (RelayMain over NG): the server's CPU is then the SIP work and the
+# NG requests, the relay's CPU is logged per step; webphone_sip runs the server with media anchoring off
+# (MEDIA_RELAY=false, no relay at all): the work of Kamailio's configuration here, which does no media.
 #
 # Default (benchmark), for each target in turn, in the same run:
 #   1. start the server on a free 127.0.0.1 port (UDP+TCP) with 2 worker processes/cores' worth of threads,
@@ -303,6 +304,18 @@ webphone_ng_stop() {
   RELAY_PID=
 }
 
+# webphone_sip: the same server with media anchoring off (MEDIA_RELAY=false: SDP passes unchanged), the work
+# Kamailio's configuration here does: registrar, auth, usrloc, tm, and (ours only) call records and dialogs.
+webphone_sip_provision() { webphone_provision "$@"; }
+webphone_sip_memory() { webphone_memory "$@"; }
+webphone_sip_registered() { webphone_registered "$@"; }
+webphone_sip_start() { # PORT WORKDIR; sets SERVER_PID
+  export WEBPHONE_MEDIA_RELAY=false
+  webphone_start "$@"
+  unset WEBPHONE_MEDIA_RELAY
+}
+webphone_sip_stop() { webphone_stop; }
+
 webphone_stop() {
   if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID"
@@ -474,7 +487,7 @@ report() {
       "$(mib "${RESULT[$t.mem_after]}")" "$(mib "${RESULT[$t.mem_settled]}")" "${RESULT[$t.registered]}"
   done
   local w
-  for w in webphone webphone_ng; do
+  for w in webphone webphone_ng webphone_sip; do
     if [ -n "${RESULT[$w.reg_rate]:-}" ] && [ -n "${RESULT[kamailio.reg_rate]:-}" ]; then
       python3 - "${RESULT[$w.reg_rate]}" "${RESULT[kamailio.reg_rate]}" "${RESULT[$w.reg_cpu]}" "${RESULT[kamailio.reg_cpu]}" \
         "${RESULT[$w.call_rate]}" "${RESULT[kamailio.call_rate]}" "${RESULT[$w.call_cpu]}" "${RESULT[kamailio.call_cpu]}" "$w" <<'EOF'
@@ -560,7 +573,7 @@ main() {
   for a in "$@"; do
     case "$a" in
       --check) mode=check ;;
-      kamailio|webphone|webphone_ng) targets+=("$a") ;;
+      kamailio|webphone|webphone_ng|webphone_sip) targets+=("$a") ;;
       -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
       *) die "unknown argument '$a' (targets: kamailio, webphone, webphone_ng; option: --check)" ;;
     esac

@@ -236,6 +236,9 @@ public final class Config {
         throw new ConfigException(key.name(), "port " + port + " is already used by " + other.name());
       }
     }
+    if (!get(ConfigKeys.MEDIA_RELAY) && get(ConfigKeys.MEDIA_NG) != null) {
+      throw new ConfigException(ConfigKeys.MEDIA_NG.name(), "is set but MEDIA_RELAY is false (no relay to drive)");
+    }
     PortRange media = mediaPorts();
     if (sipPort() != 0 && media.contains(sipPort())) {
       throw new ConfigException(ConfigKeys.MEDIA_PORTS.name(), media + " contains SIP_PORT " + sipPort());

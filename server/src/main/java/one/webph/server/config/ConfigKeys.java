@@ -56,6 +56,10 @@ public final class ConfigKeys {
       v -> Parsers.integer(v, 1, 4096),
       "Most DTLS handshakes the media relay runs at once (one thread each while it lasts); more wait, with a log line.")
       .build();
+  public static final ConfigKey<Boolean> MEDIA_RELAY = define("MEDIA_RELAY", "true",
+      one.webph.server.sip.SipConfigParsers::bool,
+      "Whether calls' media goes through the server's relay (needed for browsers: DTLS-SRTP to RTP, NAT). false = SDP passes unchanged, for networks whose phones reach each other directly.")
+      .build();
   public static final ConfigKey<String> MEDIA_NG = define("MEDIA_NG", null,
       one.webph.server.media.MediaConfigParsers::ngAddress,
       "host:port of an external relay's NG control socket (webphone relay or rtpengine --listen-ng); unset = the in-process relay on MEDIA_PORTS.")

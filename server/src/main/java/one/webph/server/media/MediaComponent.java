@@ -11,6 +11,7 @@ import one.webph.media.relay.MediaRelay;
 import one.webph.media.relay.RelayConfig;
 import one.webph.server.Component;
 import one.webph.server.ServerContext;
+import one.webph.server.config.ConfigKeys;
 import one.webph.server.sip.MediaAnchor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,12 @@ public final class MediaComponent implements Component {
 
   @Override
   public void start(ServerContext context) throws Exception {
+    if (!context.config().get(ConfigKeys.MEDIA_RELAY)) {
+      // No anchor provided: the proxy passes SDP unchanged (MediaAnchor.PASS_THROUGH), as Kamailio without
+      // rtpengine does. Browsers then cannot reach RTP phones (no DTLS-SRTP to RTP) nor peers behind NAT.
+      log.warn("media relay off (MEDIA_RELAY=false): SDP passes unchanged; browsers cannot call RTP phones");
+      return;
+    }
     MediaSettings settings = MediaSettings.from(context.config());
     MediaControl control;
     if (settings.ngAddress() != null) {

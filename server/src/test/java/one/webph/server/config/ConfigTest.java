@@ -163,6 +163,9 @@ class ConfigTest {
     assertThat(failure(Map.of("WEBPHONE_HTTPS_PORT", "5060")).getMessage())
         .isEqualTo("SIP_PORT: port 5060 is already used by HTTPS_PORT");
     assertThat(failure(Map.of("WEBPHONE_SIP_PORT", "30010")).key()).isEqualTo("MEDIA_PORTS");
+    assertThat(failure(Map.of("WEBPHONE_MEDIA_RELAY", "false", "WEBPHONE_MEDIA_NG", "127.0.0.1:2223")).getMessage())
+        .isEqualTo("MEDIA_NG: is set but MEDIA_RELAY is false (no relay to drive)");
+    assertThat(failure(Map.of("WEBPHONE_MEDIA_RELAY", "sometimes")).key()).isEqualTo("MEDIA_RELAY");
     // A WSS_PORT equal to HTTPS_PORT (the original's 8443) is simply served there: no extra listener.
     Config same = load(Map.of("WEBPHONE_WSS_PORT", "8443"));
     assertThat(same.wssPort()).isEmpty();
