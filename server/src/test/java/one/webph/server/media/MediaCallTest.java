@@ -77,7 +77,8 @@ class MediaCallTest {
     throw new IllegalStateException("no free port");
   }
 
-  private static String phoneSdp(int port) {
+  /** A plain phone's SDP offer/answer: PCMU, PCMA and DTMF on the given port of 127.0.0.1. */
+  static String phoneSdp(int port) {
     return "v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
         + "m=audio " + port + " RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
         + "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";

@@ -50,12 +50,6 @@ class MediaEndsCallTest {
     }
   }
 
-  private static String phoneSdp(int port) {
-    return "v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-        + "m=audio " + port + " RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
-        + "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
-  }
-
   private static DatagramSocket mediaSocket() throws Exception {
     return new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
   }
@@ -91,14 +85,14 @@ class MediaEndsCallTest {
          DatagramSocket callerMedia = mediaSocket();
          DatagramSocket calleeMedia = mediaSocket()) {
       assertThat(callee.register(600).status()).isEqualTo(200);
-      CompletableFuture<SipResponse> answered = inviteAsync(caller, phoneSdp(callerMedia.getLocalPort()));
+      CompletableFuture<SipResponse> answered = inviteAsync(caller, MediaCallTest.phoneSdp(callerMedia.getLocalPort()));
       SipRequest invite = callee.nextRequest("INVITE", 15);
       String toTag = "callee-silent";
       callee.answer(invite, 180, toTag, null);
       // ring longer than the media timeout: silence while ringing is expected
       Thread.sleep(TimeUnit.SECONDS.toMillis(MEDIA_TIMEOUT_SECONDS) + 1500);
       assertThat(anchor().callCount()).as("the ringing call's media is still anchored").isEqualTo(1);
-      callee.answer(invite, 200, toTag, phoneSdp(calleeMedia.getLocalPort()));
+      callee.answer(invite, 200, toTag, MediaCallTest.phoneSdp(calleeMedia.getLocalPort()));
       SipResponse ok = answered.get(20, TimeUnit.SECONDS);
       assertThat(ok.status()).isEqualTo(200);
       long answeredAt = System.nanoTime();
@@ -138,14 +132,14 @@ class MediaEndsCallTest {
       CompletableFuture<SipResponse> answered = inviteAsync(caller, null);
       SipRequest invite = callee.nextRequest("INVITE", 15);
       assertThat(invite.body()).isEmpty();
-      callee.answer(invite, 200, "callee-late", phoneSdp(calleeMedia.getLocalPort()));
+      callee.answer(invite, 200, "callee-late", MediaCallTest.phoneSdp(calleeMedia.getLocalPort()));
       SipResponse ok = answered.get(20, TimeUnit.SECONDS);
       assertThat(ok.status()).isEqualTo(200);
       SessionDescription offer = SessionDescription.parse(ok.bodyAsString());
       assertThat(offer.audio().port()).as("the offer in the 200 points at the relay").isBetween(MIN_PORT, MAX_PORT);
       assertThat(anchor().callCount()).isEqualTo(1);
 
-      caller.ack(phoneSdp(callerMedia.getLocalPort()));
+      caller.ack(MediaCallTest.phoneSdp(callerMedia.getLocalPort()));
       SipRequest ack = callee.nextRequest("ACK", 10);
       SessionDescription answer = SessionDescription.parse(ack.bodyAsString());
       assertThat(answer.audio().port()).as("the answer in the ACK points at the relay").isBetween(MIN_PORT, MAX_PORT)

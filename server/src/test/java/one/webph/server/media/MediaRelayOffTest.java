@@ -43,12 +43,6 @@ class MediaRelayOffTest {
     }
   }
 
-  private static String phoneSdp(int port) {
-    return "v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-        + "m=audio " + port + " RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-        + "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
-  }
-
   @Test
   void noRelayStartsAndSdpPassesUnchanged() throws Exception {
     assertThat(server.app().context().service(RelayMediaAnchor.class)).isEmpty();
@@ -56,8 +50,8 @@ class MediaRelayOffTest {
     try (UdpSipPhone caller = new UdpSipPhone(CALLER, PASSWORD, "localhost", sipPort);
          UdpSipPhone callee = new UdpSipPhone(CALLEE, PASSWORD, "localhost", sipPort)) {
       assertThat(callee.register(600).status()).isEqualTo(200);
-      String offer = phoneSdp(40000);
-      String answer = phoneSdp(40002);
+      String offer = MediaCallTest.phoneSdp(40000);
+      String answer = MediaCallTest.phoneSdp(40002);
       CompletableFuture<SipResponse> answered = CompletableFuture.supplyAsync(() -> {
         try {
           return caller.invite(CALLEE, offer);
